@@ -1,0 +1,16 @@
+# Hydrant: `make demo` runs the whole router locally; `make test` runs every test.
+SHELL := /bin/bash
+
+.PHONY: test demo bench emulators-up emulators-down
+
+test: ## every test, against emulators started (and stopped) by scripts/test
+	scripts/test
+
+bench: ## the benchmarks whose figures BENCHMARKS.md records
+	scripts/test -bench
+
+emulators-up: ## start the emulators in the background; prints the environment to eval
+	scripts/emulators up
+
+emulators-down:
+	scripts/emulators down
