@@ -36,6 +36,7 @@ const exitUsage = 2
 func commands() map[string]command {
 	return map[string]command{
 		// Each sub-command's file adds its entry here.
+		"rules": rulesCommand(),
 	}
 }
 
