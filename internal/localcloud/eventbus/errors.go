@@ -1,0 +1,40 @@
+package eventbus
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// apiError is an EventBridge error as the service returns it: an HTTP status and a JSON body
+// {"__type": code, "message": text}, which the SDK turns into its typed errors.
+type apiError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *apiError) Error() string { return e.Code + ": " + e.Message }
+
+func validationError(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "ValidationException", Message: fmt.Sprintf(format, args...)}
+}
+
+func notFound(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "ResourceNotFoundException", Message: fmt.Sprintf(format, args...)}
+}
+
+func alreadyExists(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "ResourceAlreadyExistsException", Message: fmt.Sprintf(format, args...)}
+}
+
+func limitExceeded(format string, args ...any) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: fmt.Sprintf(format, args...)}
+}
+
+func invalidPattern(reason string) *apiError {
+	return &apiError{Status: http.StatusBadRequest, Code: "InvalidEventPatternException", Message: "Event pattern is not valid. Reason: " + reason}
+}
+
+func internalError(err error) *apiError {
+	return &apiError{Status: http.StatusInternalServerError, Code: "InternalException", Message: err.Error()}
+}
