@@ -1,8 +1,15 @@
 package eventpattern
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 )
 
 type vkind uint8
@@ -18,10 +25,10 @@ const (
 type value struct {
 	kind  vkind
 	b     bool
+	numOK bool    // n holds the number (finite as a float64)
 	s     string  // string value, or a number's literal text
-	n     float64 // numbers, when finite (numOK)
-	numOK bool
-	trail []arrayPos // the arrays this value sits in, outermost first
+	n     float64 // numbers
+	trail []arrayPos
 }
 
 // arrayPos is one array a value was reached through, and the element it came from.
@@ -44,27 +51,57 @@ type Event struct {
 
 // ParseEvent parses a JSON object for matching. The error is an *EventError.
 func ParseEvent(event []byte) (*Event, error) {
-	root, err := decodeJSON(event)
-	if err != nil {
+	data := bytes.TrimSpace(event)
+	// json.Valid checks the syntax without allocating, so the flattening parser below can
+	// assume well-formed input.
+	if !json.Valid(data) {
+		var v any
+		err := json.Unmarshal(data, &v)
+		if err == nil {
+			err = errors.New("invalid JSON")
+		}
 		return nil, &EventError{Reason: "not valid JSON: " + err.Error()}
 	}
-	if root.kind != jObject {
-		return nil, &EventError{Reason: "not a JSON object but " + root.kindName()}
+	if data[0] != '{' {
+		return nil, &EventError{Reason: "not a JSON object but " + jsonKindOf(data[0])}
 	}
-	f := flattener{}
-	f.object(root, "", nil)
-	sort.SliceStable(f.out, func(i, j int) bool { return f.out[i].path < f.out[j].path })
-	ev := &Event{values: make([]value, len(f.out)), index: make(map[string]span), nested: f.nested}
-	for i := 0; i < len(f.out); {
+	p := eventParser{data: data}
+	if err := p.value("", nil, 0); err != nil {
+		return nil, &EventError{Reason: err.Error()}
+	}
+	slices.SortStableFunc(p.out, func(a, b pathValue) int { return strings.Compare(a.path, b.path) })
+	distinct := 0
+	for i := range p.out {
+		if i == 0 || p.out[i].path != p.out[i-1].path {
+			distinct++
+		}
+	}
+	ev := &Event{values: make([]value, len(p.out)), index: make(map[string]span, distinct), nested: p.nested}
+	for i := 0; i < len(p.out); {
 		j := i
-		for j < len(f.out) && f.out[j].path == f.out[i].path {
-			ev.values[j] = f.out[j].v
+		for j < len(p.out) && p.out[j].path == p.out[i].path {
+			ev.values[j] = p.out[j].v
 			j++
 		}
-		ev.index[f.out[i].path] = span{int32(i), int32(j)}
+		ev.index[p.out[i].path] = span{int32(i), int32(j)}
 		i = j
 	}
 	return ev, nil
+}
+
+func jsonKindOf(c byte) string {
+	switch c {
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		return "a number"
+	}
 }
 
 // Paths returns the event's flattened leaf paths, sorted; for diagnostics.
@@ -89,55 +126,127 @@ type pathValue struct {
 	v    value
 }
 
-type flattener struct {
+// eventParser flattens syntactically valid JSON straight into path/value pairs.
+type eventParser struct {
+	data   []byte
+	pos    int
 	out    []pathValue
+	arena  []arrayPos // backing store for value trails, append-only
 	arrays int32
 	nested bool
 }
 
-func (f *flattener) object(n *jnode, prefix string, trail []arrayPos) {
-	for i, k := range n.keys {
-		f.node(n.kids[i], joinPath(prefix, k), trail)
-	}
-}
-
-func (f *flattener) node(n *jnode, path string, trail []arrayPos) {
-	switch n.kind {
-	case jObject:
-		f.object(n, path, trail)
-	case jArray:
-		id := f.arrays
-		f.arrays++
-		for i, el := range n.kids {
-			if el.kind == jObject || el.kind == jArray {
-				f.nested = true
-			}
-			t := make([]arrayPos, len(trail)+1)
-			copy(t, trail)
-			t[len(trail)] = arrayPos{array: id, index: int32(i)}
-			f.node(el, path, t)
+func (p *eventParser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
 		}
-	default:
-		f.out = append(f.out, pathValue{path: path, v: scalar(n, trail)})
 	}
 }
 
-func scalar(n *jnode, trail []arrayPos) value {
-	v := value{trail: trail}
-	switch n.kind {
-	case jNull:
-		v.kind = vNull
-	case jBool:
-		v.kind, v.b = vBool, n.b
-	case jString:
-		v.kind, v.s = vString, n.s
-	case jNumber:
-		v.kind, v.s = vNumber, n.s
-		if f, err := strconv.ParseFloat(n.s, 64); err == nil {
+func (p *eventParser) value(path string, trail []arrayPos, depth int) error {
+	if depth > maxDepth {
+		return fmt.Errorf("nested more than %d levels deep", maxDepth)
+	}
+	p.skipSpace()
+	switch p.data[p.pos] {
+	case '{':
+		p.pos++
+		for {
+			p.skipSpace()
+			switch p.data[p.pos] {
+			case '}':
+				p.pos++
+				return nil
+			case ',':
+				p.pos++
+				p.skipSpace()
+			}
+			key := p.str()
+			p.skipSpace()
+			p.pos++ // ':'
+			if err := p.value(joinPath(path, key), trail, depth+1); err != nil {
+				return err
+			}
+		}
+	case '[':
+		p.pos++
+		id := p.arrays
+		p.arrays++
+		for i := int32(0); ; i++ {
+			p.skipSpace()
+			switch p.data[p.pos] {
+			case ']':
+				p.pos++
+				return nil
+			case ',':
+				p.pos++
+				p.skipSpace()
+			}
+			if c := p.data[p.pos]; c == '{' || c == '[' {
+				p.nested = true
+			}
+			start := len(p.arena)
+			p.arena = append(p.arena, trail...)
+			p.arena = append(p.arena, arrayPos{array: id, index: i})
+			if err := p.value(path, p.arena[start:len(p.arena):len(p.arena)], depth+1); err != nil {
+				return err
+			}
+		}
+	case '"':
+		p.emit(path, value{kind: vString, s: p.str(), trail: trail})
+	case 't':
+		p.pos += 4
+		p.emit(path, value{kind: vBool, b: true, trail: trail})
+	case 'f':
+		p.pos += 5
+		p.emit(path, value{kind: vBool, trail: trail})
+	case 'n':
+		p.pos += 4
+		p.emit(path, value{kind: vNull, trail: trail})
+	default:
+		start := p.pos
+		for p.pos < len(p.data) && strings.IndexByte("+-0123456789.eE", p.data[p.pos]) >= 0 {
+			p.pos++
+		}
+		v := value{kind: vNumber, s: string(p.data[start:p.pos]), trail: trail}
+		if f, err := strconv.ParseFloat(v.s, 64); err == nil {
 			v.n, v.numOK = f, true
 		}
+		p.emit(path, v)
 	}
-	return v
+	return nil
+}
+
+func (p *eventParser) emit(path string, v value) {
+	p.out = append(p.out, pathValue{path: path, v: v})
+}
+
+// str reads the string that starts at the current quote.
+func (p *eventParser) str() string {
+	start := p.pos + 1
+	i := start
+	escaped := false
+	for p.data[i] != '"' {
+		if p.data[i] == '\\' {
+			escaped = true
+			i += 2
+			continue
+		}
+		i++
+	}
+	p.pos = i + 1
+	raw := p.data[start:i]
+	if !escaped && utf8.Valid(raw) {
+		return string(raw)
+	}
+	// Escapes and invalid UTF-8 decode exactly as encoding/json decodes pattern strings.
+	var s string
+	_ = json.Unmarshal(p.data[start-1:i+1], &s)
+	return s
 }
 
 // compatible reports whether two values can come from one event "row": wherever both sit in
