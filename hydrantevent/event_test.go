@@ -1,0 +1,402 @@
+package hydrantevent
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hydrant-dev/hydrant/schemas"
+)
+
+func readExamples(t testing.TB) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob("../schemas/examples/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no examples found: %v", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[filepath.Base(f)] = b
+	}
+	return out
+}
+
+// decodeAny decodes JSON keeping numbers exact, for comparing documents by value.
+func decodeAny(t testing.TB, b []byte) any {
+	t.Helper()
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		t.Fatalf("decode %s: %v", b, err)
+	}
+	return v
+}
+
+// sameInstants rewrites every RFC 3339 timestamp in a decoded document to one spelling, since
+// "…42.560Z" and "…42.56Z" are the same time and time.Time writes the shorter.
+func sameInstants(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = sameInstants(e)
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = sameInstants(e)
+		}
+	case string:
+		if ts, err := time.Parse(time.RFC3339Nano, x); err == nil {
+			return ts.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	return v
+}
+
+// TestExamplesRoundTrip parses every example into the Go types and marshals it back: the
+// result validates and equals the example, so the types lose nothing and add nothing.
+func TestExamplesRoundTrip(t *testing.T) {
+	for name, b := range readExamples(t) {
+		t.Run(name, func(t *testing.T) {
+			ev, err := Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schemas.ValidateEvent(out); err != nil {
+				t.Fatalf("marshalled event does not validate: %v", err)
+			}
+			if got, want := sameInstants(decodeAny(t, out)), sameInstants(decodeAny(t, b)); !reflect.DeepEqual(got, want) {
+				t.Errorf("round trip changed the event:\n got %s\nwant %s", out, b)
+			}
+			if ev.Detail.DetailType() != ev.DetailType {
+				t.Errorf("detail is %T for detail-type %s", ev.Detail, ev.DetailType)
+			}
+
+			// Decoding without Parse (as the Lambda runtime does) gives the same event.
+			var plain Event
+			if err := json.Unmarshal(b, &plain); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(&plain, ev) {
+				t.Errorf("json.Unmarshal and Parse disagree")
+			}
+
+			// ParseDetail on the detail alone gives the same detail.
+			raw := struct {
+				Detail json.RawMessage `json:"detail"`
+			}{}
+			if err := json.Unmarshal(b, &raw); err != nil {
+				t.Fatal(err)
+			}
+			d, err := ParseDetail(ev.DetailType, raw.Detail)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(d, ev.Detail) {
+				t.Errorf("ParseDetail = %+v, want %+v", d, ev.Detail)
+			}
+		})
+	}
+}
+
+// TestExampleIdentities checks that each example's eventId is the one EventID or
+// MissingEventID computes from its fields.
+func TestExampleIdentities(t *testing.T) {
+	for name, b := range readExamples(t) {
+		ev, err := Parse(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		switch d := ev.Detail.(type) {
+		case *RecordHydrated:
+			if want := EventID(d.StreamARN, d.ShardID, d.SequenceNumber, d.SubSequenceNumber); d.EventID != want {
+				t.Errorf("%s: eventId %s, EventID gives %s", name, d.EventID, want)
+			}
+		case *RecordHydrationFailed:
+			if want := MissingEventID(d.StreamARN, d.ShardID, d.Missing.StartSequenceNumber, d.Missing.EndSequenceNumber); d.EventID != want {
+				t.Errorf("%s: eventId %s, MissingEventID gives %s", name, d.EventID, want)
+			}
+		}
+	}
+}
+
+// TestTypesMatchSchema compares each Go type with its schema definition: the same property
+// names, and a property is required exactly when its field is always written (no omitempty
+// or omitzero).
+func TestTypesMatchSchema(t *testing.T) {
+	files := map[string]map[string]any{}
+	for _, s := range schemas.All() {
+		b, err := s.Content()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[s.DetailType] = decodeAny(t, b).(map[string]any)
+	}
+	hydrated, failed := files[DetailTypeRecordHydrated], files[DetailTypeRecordHydrationFailed]
+	def := func(file map[string]any, name string) map[string]any {
+		return file["definitions"].(map[string]any)[name].(map[string]any)
+	}
+	tests := []struct {
+		typ    reflect.Type
+		schema map[string]any
+	}{
+		{reflect.TypeFor[Event](), hydrated},
+		{reflect.TypeFor[Event](), failed},
+		{reflect.TypeFor[RecordHydrated](), def(hydrated, "RecordHydrated")},
+		{reflect.TypeFor[RecordHydrationFailed](), def(failed, "RecordHydrationFailed")},
+		{reflect.TypeFor[FailureContext](), def(hydrated, "FailureContext")},
+		{reflect.TypeFor[FunctionResponse](), def(hydrated, "FunctionResponse")},
+		{reflect.TypeFor[KinesisRecord](), def(hydrated, "KinesisRecord")},
+		{reflect.TypeFor[DynamoDBRecord](), def(hydrated, "DynamoDBRecord")},
+		{reflect.TypeFor[Offload](), def(hydrated, "Offload")},
+		{reflect.TypeFor[MissingRange](), def(failed, "MissingRange")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.typ.Name(), func(t *testing.T) {
+			props := tt.schema["properties"].(map[string]any)
+			var required []string
+			for _, r := range tt.schema["required"].([]any) {
+				required = append(required, r.(string))
+			}
+			fields := map[string]bool{}
+			for f := range tt.typ.Fields() {
+				name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+				if name == "" || name == "-" {
+					t.Errorf("field %s has no JSON name", f.Name)
+					continue
+				}
+				fields[name] = true
+				if _, ok := props[name]; !ok {
+					t.Errorf("field %s (%s) is not in the schema", f.Name, name)
+				}
+				optional := strings.Contains(opts, "omitempty") || strings.Contains(opts, "omitzero")
+				if optional == slices.Contains(required, name) {
+					t.Errorf("field %s: omitted when empty = %v, but required in the schema = %v", name, optional, !optional)
+				}
+			}
+			for name := range props {
+				if !fields[name] {
+					t.Errorf("schema property %s has no field", name)
+				}
+			}
+		})
+	}
+}
+
+// Events built in Go, as the hydrate function builds them, validate; the zero values that
+// matter are written the way the schema wants them.
+func TestBuiltEvents(t *testing.T) {
+	at := time.Date(2026, 11, 28, 14, 2, 11, 482e6, time.UTC)
+	failure := FailureContext{
+		Condition: "RetryAttemptsExhausted", FunctionARN: "arn:aws:lambda:eu-west-1:123456789012:function:f",
+		RequestID: "r-1", ApproximateInvokeCount: 1, Timestamp: at, Destination: DestinationSQS,
+		Response:            &FunctionResponse{StatusCode: 200, ExecutedVersion: "$LATEST"}, // functionError null
+		StartSequenceNumber: testSeq, EndSequenceNumber: testSeq, BatchSize: 1,
+	}
+	kinesis := func(data []byte) *RecordHydrated {
+		return &RecordHydrated{
+			SchemaVersion: SchemaVersion, EventID: EventID(testStream, testShard, testSeq, nil),
+			StreamARN: testStream, StreamType: StreamTypeKinesis, ShardID: testShard, SequenceNumber: testSeq,
+			Failure: failure,
+			Kinesis: &KinesisRecord{PartitionKey: "k", ApproximateArrivalTimestamp: at, Data: data, DataJSON: DataJSON(data)},
+		}
+	}
+	event := func(d Detail) []byte {
+		b, err := json.Marshal(Event{
+			Version: "0", ID: "e1", DetailType: d.DetailType(), Source: DefaultSource, Account: "123456789012",
+			Time: at, Region: "eu-west-1", Resources: []string{testStream}, Detail: d,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+
+	t.Run("empty record keeps an empty data", func(t *testing.T) {
+		b := event(kinesis([]byte{}))
+		if !bytes.Contains(b, []byte(`"data":""`)) || !bytes.Contains(b, []byte(`"functionError":null`)) {
+			t.Errorf("event %s", b)
+		}
+		ev, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := ev.Detail.(*RecordHydrated); d.Kinesis.Data == nil || len(d.Kinesis.Data) != 0 {
+			t.Errorf("data = %#v, want empty and non-nil", d.Kinesis.Data)
+		}
+	})
+	t.Run("JSON data is carried parsed too", func(t *testing.T) {
+		ev, err := Parse(event(kinesis([]byte(`{"orderId": 7}`))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(ev.Detail.(*RecordHydrated).Kinesis.DataJSON); got != `{"orderId":7}` {
+			t.Errorf("dataJson = %s", got)
+		}
+	})
+	t.Run("offloaded record", func(t *testing.T) {
+		d := kinesis(nil)
+		d.Offload = &Offload{Bucket: "bucket", Key: "k", Size: 3, SHA256: strings.Repeat("ab", 32)}
+		ev, err := Parse(event(d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ev.Detail.(*RecordHydrated).IsOffloaded() {
+			t.Error("IsOffloaded = false")
+		}
+	})
+	t.Run("no data and no offload is refused", func(t *testing.T) {
+		_, err := Parse(event(kinesis(nil)))
+		var ve *schemas.ValidationError
+		if !errors.As(err, &ve) || !strings.Contains(err.Error(), "detail.kinesis.data: is required") {
+			t.Errorf("error = %v", err)
+		}
+	})
+	t.Run("failure without a response context", func(t *testing.T) {
+		d := kinesis([]byte("x"))
+		d.Failure.Response = nil
+		d.Failure.Destination = ""
+		b := event(d)
+		if bytes.Contains(b, []byte(`"response"`)) || bytes.Contains(b, []byte(`"destination"`)) {
+			t.Errorf("event %s", b)
+		}
+		if _, err := Parse(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("missing range", func(t *testing.T) {
+		d := &RecordHydrationFailed{
+			SchemaVersion: SchemaVersion, EventID: MissingEventID(testStream, testShard, testSeq, testSeq),
+			StreamARN: testStream, StreamType: StreamTypeKinesis, ShardID: testShard,
+			Missing: MissingRange{StartSequenceNumber: testSeq, EndSequenceNumber: testSeq, Count: 1},
+			Reason:  ReasonTrimmed, Message: "trimmed", Failure: failure,
+		}
+		if _, err := Parse(event(d)); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("DynamoDB images decode into the consumer's types", func(t *testing.T) {
+		b := readExamples(t)["recordhydrated-dynamodb-insert.json"]
+		ev, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var customer struct {
+			Balance json.Number `json:"balance"`
+			Tags    []string    `json:"tags"`
+		}
+		if err := json.Unmarshal(ev.Detail.(*RecordHydrated).DynamoDB.NewImage, &customer); err != nil {
+			t.Fatal(err)
+		}
+		if customer.Balance != "12345678901234567890.123456789" || len(customer.Tags) != 2 {
+			t.Errorf("image decoded to %+v", customer)
+		}
+	})
+}
+
+func TestParseRejects(t *testing.T) {
+	plain := readExamples(t)["recordhydrated-kinesis-plain.json"]
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not JSON", []byte("{"), "not JSON"},
+		{"another detail type", bytes.Replace(plain, []byte(`"detail-type": "RecordHydrated"`), []byte(`"detail-type": "OrderPlaced"`), 1), `"OrderPlaced" is not a Hydrant detail type`},
+		{"a wrong field", bytes.Replace(plain, []byte(`"streamType": "kinesis"`), []byte(`"streamType": "kafka"`), 1), "detail.streamType"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if bytes.Equal(tt.data, plain) {
+				t.Fatal("the example did not change")
+			}
+			ev, err := Parse(tt.data)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Parse = %v, %v; want an error containing %q", ev, err, tt.want)
+			}
+		})
+	}
+	if _, err := ParseDetail("OrderPlaced", []byte(`{}`)); err == nil {
+		t.Error("ParseDetail accepted an unknown detail type")
+	}
+	var e Event
+	if err := json.Unmarshal([]byte(`{"detail-type":"RecordHydrated","id":"x"}`), &e); err == nil || !strings.Contains(err.Error(), "detail is missing") {
+		t.Errorf("Unmarshal without detail: %v", err)
+	}
+	if err := json.Unmarshal([]byte(`{"detail-type":"RecordHydrated","detail":{"streamType":7}}`), &e); err == nil {
+		t.Error("Unmarshal accepted a number for streamType")
+	}
+}
+
+func TestDataJSON(t *testing.T) {
+	tests := []struct {
+		in   string
+		want bool
+	}{
+		{`{"a":1}`, true},
+		{` [1,2]`, true},
+		{`{}`, true},
+		{`"text"`, false},
+		{`42`, false},
+		{`true`, false},
+		{`{"a":`, false},
+		{"{\"a\":\"\xff\"}", false},
+		{`plain text`, false},
+		{``, false},
+	}
+	for _, tt := range tests {
+		if got := DataJSON([]byte(tt.in)) != nil; got != tt.want {
+			t.Errorf("DataJSON(%q) set = %v, want %v", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestOffloadVerify(t *testing.T) {
+	body := []byte("hello")
+	o := &Offload{Bucket: "b", Key: "k", Size: 5, SHA256: "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824"}
+	if err := o.Verify(body); err != nil {
+		t.Errorf("Verify: %v", err)
+	}
+	if err := o.Verify([]byte("hellO")); err == nil || !strings.Contains(err.Error(), "sha256") {
+		t.Errorf("Verify with other bytes: %v", err)
+	}
+	if err := o.Verify([]byte("hello!")); err == nil || !strings.Contains(err.Error(), "6 bytes") {
+		t.Errorf("Verify with other size: %v", err)
+	}
+}
+
+// FuzzParse: Parse never panics, and what it accepts marshals back to a valid event.
+func FuzzParse(f *testing.F) {
+	for _, b := range readExamples(f) {
+		f.Add(b)
+	}
+	f.Add([]byte(`{"detail-type":"RecordHydrated","detail":null}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ev, err := Parse(data)
+		if err != nil {
+			return
+		}
+		out, err := json.Marshal(ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := schemas.ValidateEvent(out); err != nil {
+			t.Fatalf("accepted %s but its marshalled form does not validate: %v", data, err)
+		}
+	})
+}
