@@ -65,6 +65,7 @@ const (
 	ReasonShardNotFound    = "shard-not-found"   // the shard is unknown to the stream
 	ReasonAccessDenied     = "access-denied"     // IAM or KMS refused the read
 	ReasonKMSUnavailable   = "kms-unavailable"   // the stream's KMS key is disabled, missing or not usable
+	ReasonNotFound         = "not-found"         // the stream is readable but the records are not in it
 	ReasonCorruptAggregate = "corrupt-aggregate" // a KPL aggregate that does not decode; its raw bytes are carried
 	ReasonOther            = "other"
 )

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -399,4 +400,54 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted %s but its marshalled form does not validate: %v", data, err)
 		}
 	})
+}
+
+// TestConstantsMatchSchemaEnums keeps the Go constants and the schema's enumerations the same.
+func TestConstantsMatchSchemaEnums(t *testing.T) {
+	files := map[string]map[string]any{}
+	for _, s := range schemas.All() {
+		b, err := s.Content()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[s.DetailType] = decodeAny(t, b).(map[string]any)
+	}
+	enum := func(detailType, definition, property string) []string {
+		def := files[detailType]["definitions"].(map[string]any)[definition].(map[string]any)
+		var out []string
+		for _, v := range def["properties"].(map[string]any)[property].(map[string]any)["enum"].([]any) {
+			out = append(out, v.(string))
+		}
+		return out
+	}
+	tests := []struct {
+		name   string
+		schema []string
+		consts []string
+	}{
+		{"streamType", enum(DetailTypeRecordHydrated, "RecordHydrated", "streamType"), []string{StreamTypeKinesis, StreamTypeDynamoDB}},
+		{"destination", enum(DetailTypeRecordHydrated, "FailureContext", "destination"), []string{DestinationSQS, DestinationSNS, DestinationS3}},
+		{"eventName", enum(DetailTypeRecordHydrated, "DynamoDBRecord", "eventName"), []string{EventNameInsert, EventNameModify, EventNameRemove}},
+		{"streamViewType", enum(DetailTypeRecordHydrated, "DynamoDBRecord", "streamViewType"), []string{StreamViewKeysOnly, StreamViewNewImage, StreamViewOldImage, StreamViewNewAndOldImages}},
+		{"reason", enum(DetailTypeRecordHydrationFailed, "RecordHydrationFailed", "reason"), []string{
+			ReasonTrimmed, ReasonStreamNotFound, ReasonShardNotFound, ReasonAccessDenied, ReasonKMSUnavailable, ReasonNotFound, ReasonCorruptAggregate, ReasonOther,
+		}},
+	}
+	for _, tt := range tests {
+		slices.Sort(tt.schema)
+		slices.Sort(tt.consts)
+		if !slices.Equal(tt.schema, tt.consts) {
+			t.Errorf("%s: schema enum %v, Go constants %v", tt.name, tt.schema, tt.consts)
+		}
+	}
+	for _, dt := range []string{DetailTypeRecordHydrated, DetailTypeRecordHydrationFailed} {
+		if src := files[dt]["x-amazon-events-source"]; src != DefaultSource {
+			t.Errorf("%s schema: x-amazon-events-source %v, DefaultSource %s", dt, src, DefaultSource)
+		}
+		def := files[dt]["definitions"].(map[string]any)[dt].(map[string]any)
+		pattern := def["properties"].(map[string]any)["schemaVersion"].(map[string]any)["pattern"].(string)
+		if !regexp.MustCompile(pattern).MatchString(SchemaVersion) {
+			t.Errorf("%s schema: schemaVersion pattern %s refuses SchemaVersion %s", dt, pattern, SchemaVersion)
+		}
+	}
 }
