@@ -2,6 +2,8 @@ package hydrantevent
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -449,5 +451,75 @@ func TestConstantsMatchSchemaEnums(t *testing.T) {
 		if !regexp.MustCompile(pattern).MatchString(SchemaVersion) {
 			t.Errorf("%s schema: schemaVersion pattern %s refuses SchemaVersion %s", dt, pattern, SchemaVersion)
 		}
+	}
+}
+
+// TestOffloadRoundTrip offloads each example the way the publisher does and restores it the
+// way a consumer does: the offloaded event validates, and the restored detail equals the
+// original.
+func TestOffloadRoundTrip(t *testing.T) {
+	for name, b := range readExamples(t) {
+		t.Run(name, func(t *testing.T) {
+			orig, err := Parse(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ev, err := Parse(b) // a second copy to offload
+			if err != nil {
+				t.Fatal(err)
+			}
+			type offloader interface {
+				Detail
+				OffloadBody() ([]byte, error)
+				SetOffload(Offload)
+				Restore([]byte) error
+			}
+			d := ev.Detail.(offloader)
+			body, err := d.OffloadBody()
+			if name == "recordhydrated-kinesis-offloaded.json" {
+				if err == nil {
+					t.Fatal("OffloadBody of an offloaded record succeeded")
+				}
+				return
+			}
+			if f, ok := d.(*RecordHydrationFailed); ok && f.Kinesis == nil {
+				if err == nil {
+					t.Fatal("OffloadBody of a failure without a record succeeded")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(body)
+			ref := Offload{Bucket: "claims", Key: "k/" + name, Size: int64(len(body)), SHA256: hex.EncodeToString(sum[:])}
+			if err := d.Restore(body); err == nil {
+				t.Error("Restore before SetOffload succeeded")
+			}
+			d.SetOffload(ref)
+			out, err := json.Marshal(ev)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := schemas.ValidateEvent(out); err != nil {
+				t.Fatalf("offloaded event does not validate: %v", err)
+			}
+			again, err := Parse(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			restored := again.Detail.(offloader)
+			if err := restored.Restore(append(body, 'x')); err == nil {
+				t.Error("Restore accepted other bytes")
+			}
+			if err := restored.Restore(body); err != nil {
+				t.Fatal(err)
+			}
+			want, _ := json.Marshal(orig.Detail)
+			got, _ := json.Marshal(restored)
+			if !bytes.Equal(got, want) {
+				t.Errorf("restored detail differs:\n got %s\nwant %s", got, want)
+			}
+		})
 	}
 }
