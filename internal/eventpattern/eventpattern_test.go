@@ -459,3 +459,41 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 		t.Errorf("Match allocates %v times per call", n)
 	}
 }
+
+// Independent arrays of objects must not multiply into each other in the same-element search:
+// three arrays of 2,000 objects would be 8e9 combinations if searched together.
+func TestSameElementSearchIsBounded(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{`)
+	for _, name := range []string{"x", "y", "z"} {
+		b.WriteString(`"` + name + `":[`)
+		for i := 0; i < 2000; i++ {
+			if i > 0 {
+				b.WriteString(`,`)
+			}
+			b.WriteString(`{"v":1,"w":2}`)
+		}
+		b.WriteString(`],`)
+	}
+	b.WriteString(`"last":[{"q":1},{"r":1}]}`)
+	ev, err := ParseEvent([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		pattern string
+		want    bool
+	}{
+		{`{"x":{"v":[1],"w":[2]},"y":{"v":[1],"w":[2]},"z":{"v":[1],"w":[2]},"last":{"q":[1],"r":[1]}}`, false},
+		{`{"x":{"v":[1],"w":[2]},"y":{"v":[1],"w":[2]},"z":{"v":[1],"w":[2]},"last":{"q":[1]}}`, true},
+		{`{"x":{"v":[1],"w":[3]},"y":{"v":[1]}}`, false},
+	} {
+		p, err := Compile([]byte(tc.pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Match(ev); got != tc.want {
+			t.Errorf("%s: match = %v, want %v", tc.pattern, got, tc.want)
+		}
+	}
+}

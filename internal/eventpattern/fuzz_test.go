@@ -28,7 +28,23 @@ func FuzzCompileMatch(f *testing.F) {
 				t.Fatalf("Compile error %T is not *Error: %v", perr, perr)
 			}
 		}
+		// Matching gets exercised even when only one side is valid: a valid pattern meets
+		// the seed events, a valid event meets the seed patterns.
+		if perr == nil {
+			for _, s := range seeds {
+				if e, err := ParseEvent([]byte(s[1])); err == nil {
+					p.Match(e)
+				}
+			}
+		}
 		ev, eerr := ParseEvent(event)
+		if eerr == nil {
+			for _, s := range seeds {
+				if sp, err := Compile([]byte(s[0])); err == nil {
+					sp.Match(ev)
+				}
+			}
+		}
 		if eerr != nil {
 			var ee *EventError
 			if !errors.As(eerr, &ee) {

@@ -2,6 +2,7 @@ package eventpattern
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -227,39 +228,107 @@ func (l *leaf) holdsWithoutValue(vals []value) bool {
 }
 
 func (b *branch) match(ev *Event) bool {
-	if !ev.nested {
-		for i := range b.leaves {
-			if !b.leaves[i].anyValue(ev.lookup(b.leaves[i].path)) {
-				return false
-			}
-		}
-		return true
-	}
-	// Cheap rejection first; the same-element search only runs when every leaf could hold.
 	for i := range b.leaves {
 		if !b.leaves[i].anyValue(ev.lookup(b.leaves[i].path)) {
 			return false
 		}
 	}
-	var buf [16]*value
-	return b.search(ev, 0, buf[:0])
+	if !ev.nested {
+		return true
+	}
+	return b.matchNested(ev)
 }
 
-// search picks one satisfying value per leaf such that all picks are compatible (come from
-// the same element of any array of objects they share), as event-ruler requires.
-func (b *branch) search(ev *Event, i int, chosen []*value) bool {
+const (
+	noArray    = -1 // a leaf that some value satisfies outside any array: no constraint
+	manyArrays = -2 // a leaf whose values sit in several outermost arrays
+)
+
+// matchNested enforces event-ruler's rule that values picked from an array of objects come
+// from the same element. Two leaves can only conflict through an array they both reach, and
+// any shared array means a shared outermost array; so leaves are grouped by the outermost
+// array their candidate values sit in, and only groups of two or more leaves are searched.
+// That keeps independent arrays from multiplying into each other.
+func (b *branch) matchNested(ev *Event) bool {
+	var outerBuf [32]int32
+	outer := outerBuf[:0]
+	many := false
+	for i := range b.leaves {
+		o := b.leaves[i].outerArray(ev.lookup(b.leaves[i].path))
+		many = many || o == manyArrays
+		outer = append(outer, o)
+	}
+	var buf [16]*value
+	if many {
+		return b.search(ev, outer, manyArrays, 0, buf[:0])
+	}
+	for i, id := range outer {
+		if id < 0 || slices.Contains(outer[:i], id) {
+			continue // unconstrained, or a group already searched
+		}
+		size := 0
+		for _, o := range outer {
+			if o == id {
+				size++
+			}
+		}
+		if size > 1 && !b.search(ev, outer, id, i, buf[:0]) {
+			return false
+		}
+	}
+	return true
+}
+
+// outerArray reports the outermost array a leaf's satisfying values sit in (or noArray /
+// manyArrays).
+func (l *leaf) outerArray(vals []value) int32 {
+	if l.holdsWithoutValue(vals) {
+		return noArray
+	}
+	id := int32(noArray)
+	for j := range vals {
+		v := &vals[j]
+		if !l.valueMatches(v) {
+			continue
+		}
+		if len(v.trail) == 0 {
+			return noArray
+		}
+		switch {
+		case id == noArray:
+			id = v.trail[0].array
+		case id != v.trail[0].array:
+			return manyArrays
+		}
+	}
+	return id
+}
+
+// search picks one satisfying value for each leaf of the group (all leaves when group is
+// manyArrays) such that all picks are compatible.
+func (b *branch) search(ev *Event, outer []int32, group int32, i int, chosen []*value) bool {
+	for i < len(b.leaves) && group != manyArrays && outer[i] != group {
+		i++
+	}
 	if i == len(b.leaves) {
 		return true
 	}
 	l := &b.leaves[i]
 	vals := ev.lookup(l.path)
-	if l.holdsWithoutValue(vals) && b.search(ev, i+1, chosen) {
+	if l.holdsWithoutValue(vals) && b.search(ev, outer, group, i+1, chosen) {
 		return true
 	}
+	var tried []arrayPos
+	triedAny := false
 next:
 	for j := range vals {
 		v := &vals[j]
 		if !l.valueMatches(v) {
+			continue
+		}
+		// Values in one element of the same arrays (adjacent after flattening) are
+		// interchangeable for the leaves that follow: try one of them.
+		if triedAny && sameTrail(tried, v.trail) {
 			continue
 		}
 		for _, c := range chosen {
@@ -267,11 +336,24 @@ next:
 				continue next
 			}
 		}
-		if b.search(ev, i+1, append(chosen, v)) {
+		tried, triedAny = v.trail, true
+		if b.search(ev, outer, group, i+1, append(chosen, v)) {
 			return true
 		}
 	}
 	return false
+}
+
+func sameTrail(a, b []arrayPos) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // wildcard is a compiled wildcard operand: literal segments separated by '*'.
