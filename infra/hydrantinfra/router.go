@@ -1,0 +1,625 @@
+package hydrantinfra
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kinesis"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/lambda"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/s3"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/schemas"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Environment variables of the hydrate function: the interface between this package and the
+// handler in handlers/hydrate.
+const (
+	EnvEventBusName     = "HYDRANT_EVENT_BUS_NAME"     // bus the events are put on
+	EnvEventSource      = "HYDRANT_EVENT_SOURCE"       // the events' source
+	EnvClaimCheckBucket = "HYDRANT_CLAIM_CHECK_BUCKET" // bucket for records too large for an event
+	EnvMaxEntrySize     = "HYDRANT_MAX_ENTRY_SIZE"     // largest PutEvents entry in bytes
+	EnvFailureBucket    = "HYDRANT_FAILURE_BUCKET"     // the only bucket failure objects are read from
+	EnvLogLevel         = "HYDRANT_LOG_LEVEL"          // slog level: debug, info, warn, error
+)
+
+// Router defaults.
+const (
+	DefaultMaxEntrySize          = 256 * 1024 // EventBridge's documented PutEvents entry limit
+	DefaultHydrateMemoryMB       = 512
+	DefaultHydrateTimeoutSeconds = 120
+	DefaultIntakeBatchSize       = 10
+	DefaultIntakeMaxReceiveCount = 5
+	DefaultLogRetentionDays      = 30
+	DefaultArchiveRetentionDays  = 30
+	DefaultCatchAllRetentionSec  = 4 * 24 * 3600
+	// DefaultCatchAllAlarmThreshold: the catch-all queue holds every event for four days, so a
+	// few are normal; this many means a failure storm nobody is draining.
+	DefaultCatchAllAlarmThreshold = 1000
+)
+
+// Schema is one schema of the bus's registry: a JSONSchemaDraft4 document.
+type Schema struct {
+	Name        string // e.g. "hydrant@RecordHydrated"
+	Description string
+	Content     string
+}
+
+// RouterArgs configures a Router. HydrateCode is required; zero values take the defaults.
+type RouterArgs struct {
+	// HydrateCode is the hydrate function's deployment archive (a zip holding "bootstrap").
+	HydrateCode pulumi.ArchiveInput
+	// EventSource is the source of every event Hydrant puts on the bus; empty means
+	// hydrantevent.DefaultSource.
+	EventSource string
+	// BusName names the bus; empty lets Pulumi name it.
+	BusName string
+	// ArchiveRetentionDays keeps archived events for replay; 0 keeps them indefinitely.
+	ArchiveRetentionDays int
+	// ReservedConcurrency reserves (and caps) the hydrate function's concurrency; nil leaves it
+	// unreserved. It also caps the intake mapping's concurrency when at least 2.
+	ReservedConcurrency   *int
+	HydrateMemoryMB       int // 0 = DefaultHydrateMemoryMB
+	HydrateTimeoutSeconds int // 0 = DefaultHydrateTimeoutSeconds
+	IntakeBatchSize       int // 0 = DefaultIntakeBatchSize
+	IntakeMaxReceiveCount int // receives before a message goes to the intake DLQ; 0 = default
+	MaxEntrySize          int // 0 = DefaultMaxEntrySize
+	LogRetentionDays      int // 0 = DefaultLogRetentionDays
+	LogLevel              string
+	// FailureObjectRetentionDays expires objects in the failure bucket; 0 keeps them.
+	FailureObjectRetentionDays int
+	// ClaimCheckRetentionDays expires claim-check objects; 0 keeps them.
+	ClaimCheckRetentionDays int
+	// ArchiveObjectRetentionDays expires the S3 archive's objects; 0 keeps them.
+	ArchiveObjectRetentionDays int
+	// CatchAllAlarmThreshold is the catch-all queue depth that raises an alarm; 0 = default.
+	CatchAllAlarmThreshold int
+	// SubscriberAccounts may create rules on the bus (their own accounts' subscriptions).
+	SubscriberAccounts []string
+	// Schemas are the registry's content; the program passes the files of schemas/.
+	Schemas []Schema
+	Tags    map[string]string
+}
+
+// Router is Hydrant's central infrastructure.
+type Router struct {
+	pulumi.ResourceState
+
+	BusName              pulumi.StringOutput      `pulumi:"busName"`
+	BusArn               pulumi.StringOutput      `pulumi:"busArn"`
+	EventSource          pulumi.StringOutput      `pulumi:"eventSource"`
+	IntakeQueueArn       pulumi.StringOutput      `pulumi:"intakeQueueArn"`
+	IntakeQueueUrl       pulumi.StringOutput      `pulumi:"intakeQueueUrl"`
+	IntakeQueueName      pulumi.StringOutput      `pulumi:"intakeQueueName"`
+	IntakeDLQArn         pulumi.StringOutput      `pulumi:"intakeDlqArn"`
+	IntakeDLQName        pulumi.StringOutput      `pulumi:"intakeDlqName"`
+	IntakeTopicArn       pulumi.StringOutput      `pulumi:"intakeTopicArn"`
+	FailureBucketName    pulumi.StringOutput      `pulumi:"failureBucketName"`
+	FailureBucketArn     pulumi.StringOutput      `pulumi:"failureBucketArn"`
+	ClaimCheckBucketName pulumi.StringOutput      `pulumi:"claimCheckBucketName"`
+	ArchiveBucketName    pulumi.StringOutput      `pulumi:"archiveBucketName"`
+	HydrateFunctionName  pulumi.StringOutput      `pulumi:"hydrateFunctionName"`
+	HydrateFunctionArn   pulumi.StringOutput      `pulumi:"hydrateFunctionArn"`
+	HydrateRoleName      pulumi.StringOutput      `pulumi:"hydrateRoleName"`
+	HydrateRoleArn       pulumi.StringOutput      `pulumi:"hydrateRoleArn"`
+	CatchAllQueueName    pulumi.StringOutput      `pulumi:"catchAllQueueName"`
+	CatchAllQueueArn     pulumi.StringOutput      `pulumi:"catchAllQueueArn"`
+	CatchAllRuleName     pulumi.StringOutput      `pulumi:"catchAllRuleName"`
+	ArchiveRuleName      pulumi.StringOutput      `pulumi:"archiveRuleName"`
+	EventArchiveName     pulumi.StringOutput      `pulumi:"eventArchiveName"`
+	SchemaRegistryName   pulumi.StringOutput      `pulumi:"schemaRegistryName"`
+	TargetDLQNames       pulumi.StringArrayOutput `pulumi:"targetDlqNames"`
+
+	watch Watch
+}
+
+// Watch is what Operations should alarm on for this router: the intake DLQ, the catch-all queue
+// and the DLQs of the router's own rule targets, the hydrate function, the router's rules.
+func (r *Router) Watch() Watch { return r.watch }
+
+var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+
+func (a *RouterArgs) validate() error {
+	if a == nil {
+		return errors.New("router: args are required")
+	}
+	var errs []error
+	if a.HydrateCode == nil {
+		errs = append(errs, errors.New("HydrateCode is required"))
+	}
+	if a.ArchiveRetentionDays < 0 {
+		errs = append(errs, fmt.Errorf("ArchiveRetentionDays %d is negative", a.ArchiveRetentionDays))
+	}
+	if rc := a.ReservedConcurrency; rc != nil && *rc < 1 {
+		errs = append(errs, fmt.Errorf("ReservedConcurrency %d must be at least 1 (0 would stop the function)", *rc))
+	}
+	if a.IntakeBatchSize < 0 || a.IntakeBatchSize > 10 {
+		errs = append(errs, fmt.Errorf("IntakeBatchSize %d outside 1..10", a.IntakeBatchSize))
+	}
+	if a.HydrateTimeoutSeconds < 0 || a.HydrateTimeoutSeconds > 900 {
+		errs = append(errs, fmt.Errorf("HydrateTimeoutSeconds %d outside 1..900", a.HydrateTimeoutSeconds))
+	}
+	if a.MaxEntrySize < 0 || a.MaxEntrySize > 1<<20 {
+		errs = append(errs, fmt.Errorf("MaxEntrySize %d outside 1..1048576", a.MaxEntrySize))
+	}
+	for _, acct := range a.SubscriberAccounts {
+		if !accountID.MatchString(acct) {
+			errs = append(errs, fmt.Errorf("SubscriberAccounts: %q is not a 12-digit account ID", acct))
+		}
+	}
+	for i, s := range a.Schemas {
+		if s.Name == "" || s.Content == "" {
+			errs = append(errs, fmt.Errorf("Schemas[%d]: name and content are required", i))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("router: %w", err)
+	}
+	return nil
+}
+
+func orDefault(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// NewRouter creates the router's resources as children of one component.
+func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulumi.ResourceOption) (*Router, error) {
+	if err := args.validate(); err != nil {
+		return nil, err
+	}
+	if args.EventSource == "" {
+		withSource := *args
+		withSource.EventSource = hydrantevent.DefaultSource
+		args = &withSource
+	}
+	r := &Router{}
+	if err := ctx.RegisterComponentResource(RouterType, name, r, opts...); err != nil {
+		return nil, err
+	}
+	p := pulumi.Parent(r)
+	tags := pulumi.ToStringMap(args.Tags)
+	timeout := orDefault(args.HydrateTimeoutSeconds, DefaultHydrateTimeoutSeconds)
+
+	// The bus.
+	busArgs := &cloudwatch.EventBusArgs{Tags: tags, Description: pulumi.String("Hydrant: hydrated records of failed stream batches")}
+	if args.BusName != "" {
+		busArgs.Name = pulumi.String(args.BusName)
+	}
+	bus, err := cloudwatch.NewEventBus(ctx, name+"-bus", busArgs, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: bus: %w", name, err)
+	}
+
+	// Intake: queue + DLQ, the SNS topic feeding it, the failure bucket notifying it.
+	intakeDLQ, err := newQueue(ctx, name+"-intake-dlq", queueSpec{tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+	intake, err := newQueue(ctx, name+"-intake", queueSpec{
+		// Six times the function timeout, as Lambda recommends for SQS sources, so a message is
+		// not redelivered while a slow invocation still works on it.
+		visibilityTimeout: 6 * timeout,
+		deadLetter:        intakeDLQ,
+		maxReceiveCount:   orDefault(args.IntakeMaxReceiveCount, DefaultIntakeMaxReceiveCount),
+		tags:              tags,
+	}, p)
+	if err != nil {
+		return nil, err
+	}
+	topic, err := sns.NewTopic(ctx, name+"-intake-topic", &sns.TopicArgs{Tags: tags}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: intake topic: %w", name, err)
+	}
+	failures, err := newBucket(ctx, name+"-failures", bucketSpec{expireDays: args.FailureObjectRetentionDays, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := newQueuePolicy(ctx, name+"-intake-policy", intake, []statement{
+		{
+			sid: "AllowIntakeTopic", principal: service("sns.amazonaws.com"),
+			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
+			conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(topic.Arn)}},
+		},
+		{
+			sid: "AllowFailureBucketNotifications", principal: service("s3.amazonaws.com"),
+			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
+			conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(failures.Bucket.Arn)}},
+		},
+	}, p); err != nil {
+		return nil, err
+	}
+	// SNS deliveries that fail end in the intake DLQ rather than vanishing.
+	if _, err := newQueuePolicy(ctx, name+"-intake-dlq-policy", intakeDLQ, []statement{{
+		sid: "AllowIntakeTopicRedrive", principal: service("sns.amazonaws.com"),
+		actions: []string{"sqs:SendMessage"}, resources: inputs(intakeDLQ.Arn),
+		conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(topic.Arn)}},
+	}}, p); err != nil {
+		return nil, err
+	}
+	snsRedrive := intakeDLQ.Arn.ApplyT(func(arn string) (string, error) {
+		b, err := json.Marshal(map[string]string{"deadLetterTargetArn": arn})
+		return string(b), err
+	}).(pulumi.StringOutput)
+	if _, err := sns.NewTopicSubscription(ctx, name+"-intake-subscription", &sns.TopicSubscriptionArgs{
+		Topic:         topic.Arn,
+		Protocol:      pulumi.String("sqs"),
+		Endpoint:      intake.Arn,
+		RedrivePolicy: snsRedrive,
+	}, p); err != nil {
+		return nil, fmt.Errorf("router %s: intake subscription: %w", name, err)
+	}
+	if _, err := s3.NewBucketNotification(ctx, name+"-failures-notification", &s3.BucketNotificationArgs{
+		Bucket: failures.Bucket.ID(),
+		Queues: s3.BucketNotificationQueueArray{&s3.BucketNotificationQueueArgs{
+			QueueArn: intake.Arn,
+			Events:   pulumi.ToStringArray([]string{"s3:ObjectCreated:*"}),
+		}},
+	}, p, pulumi.DependsOn([]pulumi.Resource{failures.Policy})); err != nil {
+		return nil, fmt.Errorf("router %s: failure bucket notification: %w", name, err)
+	}
+
+	claims, err := newBucket(ctx, name+"-claim-checks", bucketSpec{expireDays: args.ClaimCheckRetentionDays, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+
+	// The hydrate function and its role.
+	logs, err := cloudwatch.NewLogGroup(ctx, name+"-hydrate-logs", &cloudwatch.LogGroupArgs{
+		RetentionInDays: pulumi.Int(orDefault(args.LogRetentionDays, DefaultLogRetentionDays)),
+		Tags:            tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: log group: %w", name, err)
+	}
+	role, err := iam.NewRole(ctx, name+"-hydrate-role", &iam.RoleArgs{
+		AssumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+		Description:      pulumi.String("Hydrant hydrate function"),
+		Tags:             tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: hydrate role: %w", name, err)
+	}
+	src := pulumi.String(args.EventSource)
+	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-hydrate-policy", &iam.RolePolicyArgs{
+		Role: role.Name,
+		Policy: policyJSON(
+			statement{sid: "ReadIntake", actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}, resources: inputs(intake.Arn)},
+			statement{sid: "ReadFailureObjects", actions: []string{"s3:GetObject"}, resources: inputs(pulumi.Sprintf("%s/*", failures.Bucket.Arn))},
+			statement{sid: "PutClaimChecks", actions: []string{"s3:PutObject"}, resources: inputs(pulumi.Sprintf("%s/*", claims.Bucket.Arn))},
+			statement{
+				sid: "PutHydrantEvents", actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
+				conditions: []condition{
+					{op: "StringEquals", key: "events:source", values: inputs(src)},
+					{op: "ForAllValues:StringEquals", key: "events:detail-type", values: strs(hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed)},
+				},
+			},
+			statement{sid: "WriteLogs", actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, resources: inputs(pulumi.Sprintf("%s:*", logs.Arn))},
+		),
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: hydrate role policy: %w", name, err)
+	}
+	logLevel := args.LogLevel
+	if logLevel == "" {
+		logLevel = "info"
+	}
+	fnArgs := &lambda.FunctionArgs{
+		Description:   pulumi.String("Hydrant: turns failed stream batches into RecordHydrated events"),
+		Runtime:       pulumi.String("provided.al2023"),
+		Architectures: pulumi.ToStringArray([]string{"arm64"}),
+		Handler:       pulumi.String("bootstrap"),
+		Code:          args.HydrateCode,
+		Role:          role.Arn,
+		MemorySize:    pulumi.Int(orDefault(args.HydrateMemoryMB, DefaultHydrateMemoryMB)),
+		Timeout:       pulumi.Int(timeout),
+		LoggingConfig: &lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: logs.Name},
+		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
+			EnvEventBusName:     bus.Name,
+			EnvEventSource:      src,
+			EnvClaimCheckBucket: claims.Bucket.Bucket,
+			EnvMaxEntrySize:     pulumi.String(strconv.Itoa(orDefault(args.MaxEntrySize, DefaultMaxEntrySize))),
+			EnvFailureBucket:    failures.Bucket.Bucket,
+			EnvLogLevel:         pulumi.String(logLevel),
+		}},
+		Tags: tags,
+	}
+	if rc := args.ReservedConcurrency; rc != nil {
+		fnArgs.ReservedConcurrentExecutions = pulumi.Int(*rc)
+	}
+	fn, err := lambda.NewFunction(ctx, name+"-hydrate", fnArgs, p, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	if err != nil {
+		return nil, fmt.Errorf("router %s: hydrate function: %w", name, err)
+	}
+	esmArgs := &lambda.EventSourceMappingArgs{
+		EventSourceArn:                 intake.Arn,
+		FunctionName:                   fn.Arn,
+		BatchSize:                      pulumi.Int(orDefault(args.IntakeBatchSize, DefaultIntakeBatchSize)),
+		MaximumBatchingWindowInSeconds: pulumi.Int(1),
+		FunctionResponseTypes:          pulumi.ToStringArray([]string{"ReportBatchItemFailures"}),
+	}
+	if rc := args.ReservedConcurrency; rc != nil && *rc >= 2 {
+		// The mapping's own cap keeps it from being throttled by the reserved concurrency,
+		// which would count receives towards the DLQ.
+		esmArgs.ScalingConfig = &lambda.EventSourceMappingScalingConfigArgs{MaximumConcurrency: pulumi.Int(min(*rc, 1000))}
+	}
+	if _, err := lambda.NewEventSourceMapping(ctx, name+"-intake-mapping", esmArgs, p); err != nil {
+		return nil, fmt.Errorf("router %s: intake mapping: %w", name, err)
+	}
+
+	// Bus policy: only the hydrate role puts events; named accounts manage their own rules.
+	ruleArns := bus.Arn.ApplyT(busRuleArns).(pulumi.StringOutput)
+	busStatements := []statement{{
+		sid: "OnlyHydratePutsEvents", deny: true, principal: anyone(),
+		actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
+		conditions: []condition{{op: "ArnNotEquals", key: "aws:PrincipalArn", values: inputs(role.Arn)}},
+	}, {
+		sid: "HydratePutsHydrantEvents", principal: awsPrincipal(role.Arn),
+		actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
+		conditions: []condition{
+			{op: "StringEquals", key: "events:source", values: inputs(src)},
+			{op: "ForAllValues:StringEquals", key: "events:detail-type", values: strs(hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed)},
+		},
+	}}
+	for _, acct := range args.SubscriberAccounts {
+		busStatements = append(busStatements, statement{
+			sid: "Subscriber" + acct, principal: awsPrincipal(pulumi.String("arn:aws:iam::" + acct + ":root")),
+			actions: []string{
+				"events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule",
+				"events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule",
+			},
+			resources: inputs(ruleArns),
+			// A subscriber account manages only the rules it created.
+			conditions: []condition{{op: "StringEqualsIfExists", key: "events:creatorAccount", values: strs(acct)}},
+		})
+	}
+	if _, err := cloudwatch.NewEventBusPolicy(ctx, name+"-bus-policy", &cloudwatch.EventBusPolicyArgs{
+		EventBusName: bus.Name,
+		Policy:       policyJSON(busStatements...),
+	}, p); err != nil {
+		return nil, fmt.Errorf("router %s: bus policy: %w", name, err)
+	}
+
+	// Archive on the bus for replay.
+	archiveArgs := &cloudwatch.EventArchiveArgs{
+		EventSourceArn: bus.Arn,
+		Description:    pulumi.String("Hydrant events, for replay"),
+		EventPattern:   pulumi.String(sourcePattern(args.EventSource)),
+	}
+	if args.ArchiveRetentionDays > 0 {
+		archiveArgs.RetentionDays = pulumi.Int(args.ArchiveRetentionDays)
+	}
+	archive, err := cloudwatch.NewEventArchive(ctx, name+"-archive", archiveArgs, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: archive: %w", name, err)
+	}
+
+	// Catch-all: every Hydrant event also lands in a queue, so an event is visible even when no
+	// team routes its stream.
+	catchAll, err := newQueue(ctx, name+"-catch-all", queueSpec{retentionSeconds: DefaultCatchAllRetentionSec, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+	catchAllRule, err := cloudwatch.NewEventRule(ctx, name+"-catch-all-rule", &cloudwatch.EventRuleArgs{
+		EventBusName: bus.Name,
+		Description:  pulumi.String("Hydrant: every event, to the catch-all queue"),
+		EventPattern: pulumi.String(sourcePattern(args.EventSource)),
+		Tags:         tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: catch-all rule: %w", name, err)
+	}
+	if _, err := newQueuePolicy(ctx, name+"-catch-all-policy", catchAll, []statement{allowEventBridgeSend(catchAll, catchAllRule.Arn)}, p); err != nil {
+		return nil, err
+	}
+	catchAllTarget, err := newRuleTarget(ctx, name+"-catch-all-target", catchAllRule, bus.Name, targetSpec{arn: catchAll.Arn, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+
+	// S3 archive through Firehose, partitioned by stream name and event date.
+	s3Archive, err := newS3Archive(ctx, name, bus, args.EventSource, args.ArchiveObjectRetentionDays, tags, p)
+	if err != nil {
+		return nil, err
+	}
+
+	// Schema registry.
+	registry, err := schemas.NewRegistry(ctx, name+"-schemas", &schemas.RegistryArgs{
+		Description: pulumi.String("Hydrant event schemas"),
+		Tags:        tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: schema registry: %w", name, err)
+	}
+	for _, s := range args.Schemas {
+		if _, err := schemas.NewSchema(ctx, name+"-schema-"+s.Name, &schemas.SchemaArgs{
+			Name:         pulumi.String(s.Name),
+			RegistryName: registry.Name,
+			Type:         pulumi.String("JSONSchemaDraft4"),
+			Content:      pulumi.String(s.Content),
+			Description:  pulumi.String(s.Description),
+			Tags:         tags,
+		}, p); err != nil {
+			return nil, fmt.Errorf("router %s: schema %s: %w", name, s.Name, err)
+		}
+	}
+
+	r.BusName, r.BusArn = bus.Name, bus.Arn
+	r.EventSource = pulumi.String(args.EventSource).ToStringOutput()
+	r.IntakeQueueArn, r.IntakeQueueUrl, r.IntakeQueueName = intake.Arn, intake.Url, intake.Name
+	r.IntakeDLQArn, r.IntakeDLQName = intakeDLQ.Arn, intakeDLQ.Name
+	r.IntakeTopicArn = topic.Arn
+	r.FailureBucketName, r.FailureBucketArn = failures.Bucket.Bucket, failures.Bucket.Arn
+	r.ClaimCheckBucketName = claims.Bucket.Bucket
+	r.ArchiveBucketName = s3Archive.bucket.Bucket.Bucket
+	r.HydrateFunctionName, r.HydrateFunctionArn = fn.Name, fn.Arn
+	r.HydrateRoleName, r.HydrateRoleArn = role.Name, role.Arn
+	r.CatchAllQueueName, r.CatchAllQueueArn, r.CatchAllRuleName = catchAll.Name, catchAll.Arn, catchAllRule.Name
+	r.ArchiveRuleName = s3Archive.rule.Name
+	r.EventArchiveName = archive.Name
+	r.SchemaRegistryName = registry.Name
+	r.TargetDLQNames = pulumi.StringArray{catchAllTarget.DLQ.Name, s3Archive.target.DLQ.Name}.ToStringArrayOutput()
+	r.watch = Watch{
+		Queues: []WatchedQueue{
+			{Label: name + "-intake-dlq", Name: intakeDLQ.Name},
+			{Label: name + "-catch-all", Name: catchAll.Name, Threshold: orDefault(args.CatchAllAlarmThreshold, DefaultCatchAllAlarmThreshold)},
+			{Label: name + "-catch-all-target-dlq", Name: catchAllTarget.DLQ.Name},
+			{Label: name + "-archive-target-dlq", Name: s3Archive.target.DLQ.Name},
+		},
+		Functions: []WatchedFunction{{Label: name + "-hydrate", Name: fn.Name}},
+		Rules: []WatchedRule{
+			{Label: name + "-catch-all", BusName: bus.Name, RuleName: catchAllRule.Name},
+			{Label: name + "-archive", BusName: bus.Name, RuleName: s3Archive.rule.Name},
+		},
+	}
+	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
+		"busName": r.BusName, "busArn": r.BusArn, "eventSource": r.EventSource,
+		"intakeQueueArn": r.IntakeQueueArn, "intakeQueueUrl": r.IntakeQueueUrl, "intakeQueueName": r.IntakeQueueName,
+		"intakeDlqArn": r.IntakeDLQArn, "intakeDlqName": r.IntakeDLQName, "intakeTopicArn": r.IntakeTopicArn,
+		"failureBucketName": r.FailureBucketName, "failureBucketArn": r.FailureBucketArn,
+		"claimCheckBucketName": r.ClaimCheckBucketName, "archiveBucketName": r.ArchiveBucketName,
+		"hydrateFunctionName": r.HydrateFunctionName, "hydrateFunctionArn": r.HydrateFunctionArn,
+		"hydrateRoleName": r.HydrateRoleName, "hydrateRoleArn": r.HydrateRoleArn,
+		"catchAllQueueName": r.CatchAllQueueName, "catchAllQueueArn": r.CatchAllQueueArn, "catchAllRuleName": r.CatchAllRuleName,
+		"archiveRuleName": r.ArchiveRuleName, "eventArchiveName": r.EventArchiveName,
+		"schemaRegistryName": r.SchemaRegistryName, "targetDlqNames": r.TargetDLQNames,
+	}); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// sourcePattern matches every event of the source.
+func sourcePattern(source string) string {
+	b, _ := json.Marshal(map[string][]string{"source": {source}})
+	return string(b)
+}
+
+// busRuleArns turns a bus ARN (arn:aws:events:R:A:event-bus/NAME) into the ARN pattern of the
+// rules on it (arn:aws:events:R:A:rule/NAME/*), which is what rule permissions name.
+func busRuleArns(busArn string) (string, error) {
+	m := regexp.MustCompile(`^(arn:[^:]+:events:[^:]*:[0-9]*:)event-bus/(.+)$`).FindStringSubmatch(busArn)
+	if m == nil {
+		return "", fmt.Errorf("bus ARN %q is not arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME", busArn)
+	}
+	return m[1] + "rule/" + m[2] + "/*", nil
+}
+
+// s3Archive is the Firehose delivery of every event to an S3 bucket.
+type s3Archive struct {
+	bucket *secureBucket
+	rule   *cloudwatch.EventRule
+	target *ruleTarget
+}
+
+// partitionQuery extracts the partition keys with Firehose's jq 1.6: the stream name is the
+// ARN's second "/" field for both Kinesis (stream/NAME) and DynamoDB (table/NAME/stream/TS);
+// the date is the event's time (YYYY-MM-DD).
+const partitionQuery = `{stream: (.detail.streamArn | split("/") | .[1]), date: (.time | .[0:10])}`
+
+func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, source string, expireDays int, tags pulumi.StringMap, p pulumi.ResourceOption) (*s3Archive, error) {
+	bucket, err := newBucket(ctx, name+"-archive", bucketSpec{expireDays: expireDays, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+	fhRole, err := iam.NewRole(ctx, name+"-firehose-role", &iam.RoleArgs{
+		AssumeRolePolicy: assumeRolePolicy("firehose.amazonaws.com"),
+		Description:      pulumi.String("Hydrant archive delivery to S3"),
+		Tags:             tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: firehose role: %w", name, err)
+	}
+	fhPolicy, err := iam.NewRolePolicy(ctx, name+"-firehose-policy", &iam.RolePolicyArgs{
+		Role: fhRole.Name,
+		Policy: policyJSON(statement{
+			sid:       "WriteArchive",
+			actions:   []string{"s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"},
+			resources: inputs(bucket.Bucket.Arn, pulumi.Sprintf("%s/*", bucket.Bucket.Arn)),
+		}),
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: firehose policy: %w", name, err)
+	}
+	stream, err := kinesis.NewFirehoseDeliveryStream(ctx, name+"-archive-delivery", &kinesis.FirehoseDeliveryStreamArgs{
+		Destination: pulumi.String("extended_s3"),
+		ServerSideEncryption: &kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{
+			Enabled: pulumi.Bool(true),
+			KeyType: pulumi.String("AWS_OWNED_CMK"),
+		},
+		ExtendedS3Configuration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs{
+			RoleArn:   fhRole.Arn,
+			BucketArn: bucket.Bucket.Arn,
+			// Dynamic partitioning needs a buffer of at least 64 MiB.
+			BufferingSize:     pulumi.Int(64),
+			BufferingInterval: pulumi.Int(300),
+			CompressionFormat: pulumi.String("GZIP"),
+			Prefix:            pulumi.String("events/stream=!{partitionKeyFromQuery:stream}/date=!{partitionKeyFromQuery:date}/"),
+			ErrorOutputPrefix: pulumi.String("errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/"),
+			DynamicPartitioningConfiguration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationDynamicPartitioningConfigurationArgs{
+				Enabled: pulumi.Bool(true),
+			},
+			ProcessingConfiguration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationArgs{
+				Enabled: pulumi.Bool(true),
+				Processors: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArray{
+					&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs{
+						Type: pulumi.String("MetadataExtraction"),
+						Parameters: kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArray{
+							&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArgs{
+								ParameterName: pulumi.String("MetadataExtractionQuery"), ParameterValue: pulumi.String(partitionQuery),
+							},
+							&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorParameterArgs{
+								ParameterName: pulumi.String("JsonParsingEngine"), ParameterValue: pulumi.String("JQ-1.6"),
+							},
+						},
+					},
+					&kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationProcessingConfigurationProcessorArgs{
+						Type: pulumi.String("AppendDelimiterToRecord"),
+					},
+				},
+			},
+		},
+		Tags: tags,
+	}, p, pulumi.DependsOn([]pulumi.Resource{fhPolicy}))
+	if err != nil {
+		return nil, fmt.Errorf("router %s: archive delivery stream: %w", name, err)
+	}
+	evRole, err := iam.NewRole(ctx, name+"-archive-rule-role", &iam.RoleArgs{
+		AssumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
+		Description:      pulumi.String("Hydrant archive rule delivering to Firehose"),
+		Tags:             tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: archive rule role: %w", name, err)
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-archive-rule-policy", &iam.RolePolicyArgs{
+		Role: evRole.Name,
+		Policy: policyJSON(statement{
+			sid: "PutToArchiveStream", actions: []string{"firehose:PutRecord", "firehose:PutRecordBatch"}, resources: inputs(stream.Arn),
+		}),
+	}, p); err != nil {
+		return nil, fmt.Errorf("router %s: archive rule policy: %w", name, err)
+	}
+	rule, err := cloudwatch.NewEventRule(ctx, name+"-archive-rule", &cloudwatch.EventRuleArgs{
+		EventBusName: bus.Name,
+		Description:  pulumi.String("Hydrant: every event, to the S3 archive"),
+		EventPattern: pulumi.String(sourcePattern(source)),
+		Tags:         tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: archive rule: %w", name, err)
+	}
+	target, err := newRuleTarget(ctx, name+"-archive-target", rule, bus.Name, targetSpec{arn: stream.Arn, roleArn: evRole.Arn, tags: tags}, p)
+	if err != nil {
+		return nil, err
+	}
+	return &s3Archive{bucket: bucket, rule: rule, target: target}, nil
+}

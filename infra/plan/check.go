@@ -1,0 +1,282 @@
+package plan
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Violation is a plan resource breaking one of Hydrant's infrastructure rules.
+type Violation struct {
+	Type, Name string
+	Rule       string
+}
+
+func (v Violation) String() string { return fmt.Sprintf("%s %s: %s", v.Type, v.Name, v.Rule) }
+
+// Type tokens the checks look at.
+const (
+	typeQueue          = "aws:sqs/queue:Queue"
+	typeQueuePolicy    = "aws:sqs/queuePolicy:QueuePolicy"
+	typeBucket         = "aws:s3/bucket:Bucket"
+	typeBucketSSE      = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+	typeBucketPAB      = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	typeBucketPolicy   = "aws:s3/bucketPolicy:BucketPolicy"
+	typeESM            = "aws:lambda/eventSourceMapping:EventSourceMapping"
+	typeFunction       = "aws:lambda/function:Function"
+	typeEventTarget    = "aws:cloudwatch/eventTarget:EventTarget"
+	typeRole           = "aws:iam/role:Role"
+	typeRolePolicy     = "aws:iam/rolePolicy:RolePolicy"
+	typeEventBusPolicy = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+	typeTopicPolicy    = "aws:sns/topicPolicy:TopicPolicy"
+)
+
+// WildcardActions may name Resource "*": they have no resource-level permissions, so AWS
+// accepts no other resource for them.
+var WildcardActions = []string{"dynamodb:ListStreams"}
+
+// Check returns every violation of the rules the plan must follow, in plan order:
+//   - queues are encrypted and have a policy denying requests without TLS;
+//   - buckets have default encryption, block all public access, and a policy denying requests
+//     without TLS on the bucket and its objects;
+//   - stream event source mappings send failed batches to an on-failure destination, bisect,
+//     retry a finite number of times, bound the record age and accept partial batch responses;
+//     queue mappings accept partial batch responses;
+//   - rule targets have a retry policy and a dead-letter queue;
+//   - IAM statements in every policy document name their resources ("*" only for
+//     WildcardActions);
+//   - functions run on provided.al2023, arm64, handler bootstrap.
+func (p Plan) Check() []Violation {
+	var out []Violation
+	add := func(r Resource, format string, args ...any) {
+		out = append(out, Violation{Type: r.Type, Name: r.Name, Rule: fmt.Sprintf(format, args...)})
+	}
+	byInput := func(typ, key, value string) []Resource {
+		var rs []Resource
+		for _, r := range p.OfType(typ) {
+			if s, _ := r.Inputs[key].(string); s == value && value != "" {
+				rs = append(rs, r)
+			}
+		}
+		return rs
+	}
+	for _, r := range p.Resources {
+		switch r.Type {
+		case typeQueue:
+			if sse, _ := r.Inputs["sqsManagedSseEnabled"].(bool); !sse && str(r.Inputs, "kmsMasterKeyId") == "" {
+				add(r, "queue is not encrypted (sqsManagedSseEnabled or kmsMasterKeyId)")
+			}
+			pols := byInput(typeQueuePolicy, "queueUrl", r.ID)
+			if len(pols) != 1 {
+				add(r, "queue has %d queue policies, want 1", len(pols))
+			}
+			for _, pol := range pols {
+				if !deniesInsecureTransport(str(pol.Inputs, "policy")) {
+					add(r, "queue policy %s does not deny aws:SecureTransport false", pol.Name)
+				}
+			}
+		case typeBucket:
+			sse := byInput(typeBucketSSE, "bucket", r.ID)
+			if len(sse) != 1 || !encryptsByDefault(sse[0].Inputs) {
+				add(r, "bucket has no default encryption (SSE-S3 or KMS)")
+			}
+			pab := byInput(typeBucketPAB, "bucket", r.ID)
+			if len(pab) != 1 || !blocksAllPublicAccess(pab[0].Inputs) {
+				add(r, "bucket does not block all public access")
+			}
+			pols := byInput(typeBucketPolicy, "bucket", r.ID)
+			if len(pols) != 1 || !deniesInsecureTransport(str(pols[0].Inputs, "policy")) {
+				add(r, "bucket has no policy denying aws:SecureTransport false")
+			}
+		case typeESM:
+			src := str(r.Inputs, "eventSourceArn")
+			if !slices.Contains(stringList(r.Inputs["functionResponseTypes"]), "ReportBatchItemFailures") {
+				add(r, "mapping does not report batch item failures")
+			}
+			if strings.Contains(src, ":kinesis:") || strings.Contains(src, ":dynamodb:") {
+				checkStreamMapping(r, add)
+			}
+		case typeEventTarget:
+			rp, _ := r.Inputs["retryPolicy"].(map[string]any)
+			if _, ok := rp["maximumRetryAttempts"]; !ok {
+				add(r, "target has no retry policy (maximumRetryAttempts)")
+			}
+			if _, ok := rp["maximumEventAgeInSeconds"]; !ok {
+				add(r, "target has no retry policy (maximumEventAgeInSeconds)")
+			}
+			if dlq, _ := r.Inputs["deadLetterConfig"].(map[string]any); str(dlq, "arn") == "" {
+				add(r, "target has no dead-letter queue")
+			}
+		case typeFunction:
+			if str(r.Inputs, "runtime") != "provided.al2023" {
+				add(r, "runtime %q, want provided.al2023", str(r.Inputs, "runtime"))
+			}
+			if a := stringList(r.Inputs["architectures"]); len(a) != 1 || a[0] != "arm64" {
+				add(r, "architectures %v, want [arm64]", a)
+			}
+			if str(r.Inputs, "handler") != "bootstrap" {
+				add(r, "handler %q, want bootstrap", str(r.Inputs, "handler"))
+			}
+		}
+		for _, key := range policyKeys(r.Type) {
+			doc, ok := r.Inputs[key].(string)
+			if !ok {
+				add(r, "%s is not a known JSON document", key)
+				continue
+			}
+			for _, problem := range wildcardResources(doc) {
+				add(r, "%s: %s", key, problem)
+			}
+		}
+	}
+	return out
+}
+
+func checkStreamMapping(r Resource, add func(Resource, string, ...any)) {
+	dc, _ := r.Inputs["destinationConfig"].(map[string]any)
+	of, _ := dc["onFailure"].(map[string]any)
+	if str(of, "destinationArn") == "" {
+		add(r, "stream mapping has no on-failure destination")
+	}
+	if b, _ := r.Inputs["bisectBatchOnFunctionError"].(bool); !b {
+		add(r, "stream mapping does not bisect failed batches")
+	}
+	if n, ok := r.Inputs["maximumRetryAttempts"].(float64); !ok || n < 0 {
+		add(r, "stream mapping retries are not finite (maximumRetryAttempts %v)", r.Inputs["maximumRetryAttempts"])
+	}
+	if n, ok := r.Inputs["maximumRecordAgeInSeconds"].(float64); !ok || n < 0 {
+		add(r, "stream mapping record age is not bounded (maximumRecordAgeInSeconds %v)", r.Inputs["maximumRecordAgeInSeconds"])
+	}
+}
+
+// policyKeys are the inputs of a type that hold IAM policy documents.
+func policyKeys(typ string) []string {
+	switch typ {
+	case typeRolePolicy, typeQueuePolicy, typeBucketPolicy, typeEventBusPolicy, typeTopicPolicy:
+		return []string{"policy"}
+	case typeRole:
+		return []string{"assumeRolePolicy"}
+	}
+	return nil
+}
+
+type iamStatement struct {
+	Sid       string          `json:"Sid"`
+	Effect    string          `json:"Effect"`
+	Action    json.RawMessage `json:"Action"`
+	Resource  json.RawMessage `json:"Resource"`
+	Condition map[string]map[string]json.RawMessage
+}
+
+func parseStatements(doc string) ([]iamStatement, error) {
+	var d struct {
+		Statement json.RawMessage `json:"Statement"`
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		return nil, err
+	}
+	var list []iamStatement
+	if err := json.Unmarshal(d.Statement, &list); err != nil {
+		var one iamStatement
+		if err := json.Unmarshal(d.Statement, &one); err != nil {
+			return nil, err
+		}
+		list = []iamStatement{one}
+	}
+	return list, nil
+}
+
+// oneOrMany decodes an IAM field that is a string or a list of strings.
+func oneOrMany(raw json.RawMessage) []string {
+	if len(raw) == 0 {
+		return nil
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}
+	}
+	var many []string
+	_ = json.Unmarshal(raw, &many)
+	return many
+}
+
+func wildcardResources(doc string) []string {
+	stmts, err := parseStatements(doc)
+	if err != nil {
+		return []string{fmt.Sprintf("not a policy document: %v", err)}
+	}
+	var problems []string
+	for i, s := range stmts {
+		resources := oneOrMany(s.Resource)
+		if !slices.Contains(resources, "*") {
+			continue
+		}
+		actions := oneOrMany(s.Action)
+		allowed := len(actions) > 0
+		for _, a := range actions {
+			allowed = allowed && slices.Contains(WildcardActions, a)
+		}
+		if !allowed {
+			problems = append(problems, fmt.Sprintf("statement %d (%s) grants %v on Resource \"*\"", i, s.Sid, actions))
+		}
+	}
+	return problems
+}
+
+func deniesInsecureTransport(doc string) bool {
+	stmts, err := parseStatements(doc)
+	if err != nil {
+		return false
+	}
+	for _, s := range stmts {
+		if s.Effect != "Deny" {
+			continue
+		}
+		v := oneOrMany(s.Condition["Bool"]["aws:SecureTransport"])
+		if len(v) == 1 && v[0] == "false" {
+			return true
+		}
+	}
+	return false
+}
+
+func encryptsByDefault(in map[string]any) bool {
+	rules, _ := in["rules"].([]any)
+	for _, r := range rules {
+		rm, _ := r.(map[string]any)
+		def, _ := rm["applyServerSideEncryptionByDefault"].(map[string]any)
+		switch str(def, "sseAlgorithm") {
+		case "AES256", "aws:kms", "aws:kms:dsse":
+			return true
+		}
+	}
+	return false
+}
+
+func blocksAllPublicAccess(in map[string]any) bool {
+	for _, k := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+		if b, _ := in[k].(bool); !b {
+			return false
+		}
+	}
+	return true
+}
+
+func str(m map[string]any, k string) string {
+	s, _ := m[k].(string)
+	return s
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	out := make([]string, 0, len(list))
+	for _, e := range list {
+		if s, ok := e.(string); ok {
+			out = append(out, s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
