@@ -447,6 +447,9 @@ func TestConstantsMatchSchemaEnums(t *testing.T) {
 			t.Errorf("%s schema: x-amazon-events-source %v, DefaultSource %s", dt, src, DefaultSource)
 		}
 		def := files[dt]["definitions"].(map[string]any)[dt].(map[string]any)
+		if cur, _ := schemas.ForDetailType(dt); cur.Version != SchemaVersion {
+			t.Errorf("%s: package schemas says version %s, SchemaVersion is %s", dt, cur.Version, SchemaVersion)
+		}
 		pattern := def["properties"].(map[string]any)["schemaVersion"].(map[string]any)["pattern"].(string)
 		if !regexp.MustCompile(pattern).MatchString(SchemaVersion) {
 			t.Errorf("%s schema: schemaVersion pattern %s refuses SchemaVersion %s", dt, pattern, SchemaVersion)

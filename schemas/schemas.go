@@ -40,6 +40,9 @@ type Schema struct {
 	Name       string
 	DetailType string
 	Major      int
+	// Version is the newest detail.schemaVersion ("<major>.<minor>") the file describes; the
+	// file accepts every minor version of its major version.
+	Version string
 	// File is the file's name in this directory (and in FS).
 	File string
 	// Definition names the detail's definition: "#/definitions/<Definition>".
@@ -53,6 +56,7 @@ var all = []Schema{
 		Name:        "hydrant@RecordHydrated",
 		DetailType:  "RecordHydrated",
 		Major:       1,
+		Version:     "1.0",
 		File:        "recordhydrated.v1.schema.json",
 		Definition:  "RecordHydrated",
 		Description: "Hydrant: one failed Kinesis or DynamoDB stream record, read back with its data (schema version 1.x).",
@@ -61,6 +65,7 @@ var all = []Schema{
 		Name:        "hydrant@RecordHydrationFailed",
 		DetailType:  "RecordHydrationFailed",
 		Major:       1,
+		Version:     "1.0",
 		File:        "recordhydrationfailed.v1.schema.json",
 		Definition:  "RecordHydrationFailed",
 		Description: "Hydrant: records of a failed stream batch that could not be recovered, and why (schema version 1.x).",

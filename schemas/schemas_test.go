@@ -244,8 +244,16 @@ func TestRegistryShape(t *testing.T) {
 					t.Errorf("envelope field %s is not required", f)
 				}
 			}
-			if _, ok := doc["definitions"].(map[string]any)[s.Definition]; !ok {
-				t.Errorf("no definition %s", s.Definition)
+			def, ok := doc["definitions"].(map[string]any)[s.Definition].(map[string]any)
+			if !ok {
+				t.Fatalf("no definition %s", s.Definition)
+			}
+			pattern := def["properties"].(map[string]any)["schemaVersion"].(map[string]any)["pattern"].(string)
+			if !regexp.MustCompile(pattern).MatchString(s.Version) || !strings.HasPrefix(s.Version, strconv.Itoa(s.Major)+".") {
+				t.Errorf("version %s (major %d) does not fit the schemaVersion pattern %s", s.Version, s.Major, pattern)
+			}
+			if !strings.Contains(s.File, ".v"+strconv.Itoa(s.Major)+".") {
+				t.Errorf("file %s is not named for major version %d", s.File, s.Major)
 			}
 			if cur, ok := ForDetailType(s.DetailType); !ok || cur.File != s.File {
 				t.Errorf("ForDetailType(%s) = %v, %v", s.DetailType, cur, ok)
