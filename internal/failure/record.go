@@ -14,7 +14,7 @@ import (
 // DDBStreamBatchInfo is set.
 type Record struct {
 	Version   string    `json:"version,omitempty"`
-	Timestamp time.Time `json:"timestamp"`
+	Timestamp time.Time `json:"timestamp,omitzero"`
 
 	RequestContext RequestContext `json:"requestContext"`
 	// ResponseContext is nil when the function never returned for this batch
@@ -69,8 +69,8 @@ type BatchInfo struct {
 	ShardID                         string    `json:"shardId"`
 	StartSequenceNumber             string    `json:"startSequenceNumber"`
 	EndSequenceNumber               string    `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord"`
-	ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord"`
+	ApproximateArrivalOfFirstRecord time.Time `json:"approximateArrivalOfFirstRecord,omitzero"`
+	ApproximateArrivalOfLastRecord  time.Time `json:"approximateArrivalOfLastRecord,omitzero"`
 	BatchSize                       int       `json:"batchSize"`
 	// StreamARN is the ARN as the record gives it: a stream ARN, or for an
 	// enhanced fan-out ESM possibly a consumer ARN.
@@ -121,8 +121,8 @@ type wireBatchInfo struct {
 	ShardID                         json.RawMessage `json:"shardId"`
 	StartSequenceNumber             json.RawMessage `json:"startSequenceNumber"`
 	EndSequenceNumber               json.RawMessage `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord json.RawMessage `json:"approximateArrivalOfFirstRecord"`
-	ApproximateArrivalOfLastRecord  json.RawMessage `json:"approximateArrivalOfLastRecord"`
+	ApproximateArrivalOfFirstRecord json.RawMessage `json:"approximateArrivalOfFirstRecord,omitzero"`
+	ApproximateArrivalOfLastRecord  json.RawMessage `json:"approximateArrivalOfLastRecord,omitzero"`
 	BatchSize                       json.RawMessage `json:"batchSize"`
 	StreamARN                       json.RawMessage `json:"streamArn"`
 }
