@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // readExamples returns every example event by file name.
@@ -150,6 +152,23 @@ func TestSchemasUseDraft4Only(t *testing.T) {
 				t.Errorf("$schema = %v, want draft 4", doc["$schema"])
 			}
 			checkDraft4(t, "#", doc)
+
+			// And the file is a valid draft 4 schema by the draft's own meta-schema.
+			meta, err := jsonschema.NewCompiler().Compile("http://json-schema.org/draft-04/schema#")
+			if err != nil {
+				t.Fatal(err)
+			}
+			inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(b))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := meta.Validate(inst); err != nil {
+				t.Errorf("not valid against the draft 4 meta-schema: %v", err)
+			}
+			inst.(map[string]any)["minProperties"] = "one" // a control: the meta-schema does check
+			if err := meta.Validate(inst); err == nil {
+				t.Error("the meta-schema accepted minProperties \"one\"")
+			}
 		})
 	}
 }
