@@ -526,3 +526,19 @@ func TestOffloadRoundTrip(t *testing.T) {
 		})
 	}
 }
+
+func BenchmarkParse(b *testing.B) {
+	ex := readExamples(b)
+	for _, name := range []string{"recordhydrated-kinesis-json.json", "recordhydrated-dynamodb-insert.json"} {
+		b.Run(strings.TrimSuffix(name, ".json"), func(b *testing.B) {
+			event := ex[name]
+			b.SetBytes(int64(len(event)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Parse(event); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
