@@ -1,9 +1,9 @@
 package failure
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -69,8 +69,8 @@ func truncate(s string) string {
 
 // kind names the JSON type of an encoded value from its first byte.
 func kind(raw []byte) string {
-	s := strings.TrimLeft(string(raw), " \t\r\n")
-	if s == "" {
+	s := bytes.TrimLeft(raw, " \t\r\n")
+	if len(s) == 0 {
 		return "nothing"
 	}
 	switch s[0] {

@@ -121,8 +121,8 @@ type wireBatchInfo struct {
 	ShardID                         json.RawMessage `json:"shardId"`
 	StartSequenceNumber             json.RawMessage `json:"startSequenceNumber"`
 	EndSequenceNumber               json.RawMessage `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord json.RawMessage `json:"approximateArrivalOfFirstRecord,omitzero"`
-	ApproximateArrivalOfLastRecord  json.RawMessage `json:"approximateArrivalOfLastRecord,omitzero"`
+	ApproximateArrivalOfFirstRecord json.RawMessage `json:"approximateArrivalOfFirstRecord"`
+	ApproximateArrivalOfLastRecord  json.RawMessage `json:"approximateArrivalOfLastRecord"`
 	BatchSize                       json.RawMessage `json:"batchSize"`
 	StreamARN                       json.RawMessage `json:"streamArn"`
 }
