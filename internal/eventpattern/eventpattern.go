@@ -5,13 +5,14 @@
 // event against a compiled pattern does not allocate. Both values are immutable and safe for
 // concurrent use.
 //
-// The semantics follow AWS's event-ruler library, which EventBridge runs, where the user guide
-// is silent or contradicts itself (see DECISIONS.md in this directory):
+// Where the user guide is silent or contradicts itself, the semantics follow AWS's event-ruler
+// library, which EventBridge runs, and behaviour recorded against AWS; DECISIONS.md in this
+// directory lists each decision and its source. In short:
 //   - Pattern and event are flattened to dotted paths ("detail.state"); arrays are transparent,
 //     so a field matches when any element of an array satisfies any of the leaf's values.
-//     Values taken from elements of the same array of objects must come from the same element.
-//   - Numbers compare numerically wherever a number is compared with a number (300 matches 300.0
-//     and 3.0e2); a number never equals a string.
+//     Values taken from elements of one array of objects must come from the same element.
+//   - Numbers compare numerically wherever a number meets a number (300 matches 300.0 and
+//     3.0e2); a number never equals a string.
 //   - exists asks whether the path reaches a leaf value: null is a leaf, an object or an empty
 //     array is not.
 //   - String operators (prefix, suffix, equals-ignore-case, wildcard, cidr) only match string

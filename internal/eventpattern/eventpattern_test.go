@@ -2,6 +2,7 @@ package eventpattern
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -495,5 +496,40 @@ func TestSameElementSearchIsBounded(t *testing.T) {
 		if got := p.Match(ev); got != tc.want {
 			t.Errorf("%s: match = %v, want %v", tc.pattern, got, tc.want)
 		}
+	}
+}
+
+// Many leaves inside one array of objects, each with several candidates, and one leaf that no
+// element can satisfy together with them: 10^10 combinations for a plain search.
+func TestSameElementSearchManyLeaves(t *testing.T) {
+	var ev, pat strings.Builder
+	ev.WriteString(`{"a":[{`)
+	pat.WriteString(`{"a":{`)
+	for f := 0; f < 10; f++ {
+		if f > 0 {
+			ev.WriteString(`,`)
+			pat.WriteString(`,`)
+		}
+		fmt.Fprintf(&ev, `"x%d":[{"v":1},{"v":1},{"v":1},{"v":1},{"v":1},{"v":1},{"v":1},{"v":1},{"v":1},{"v":1}]`, f)
+		fmt.Fprintf(&pat, `"x%d":{"v":[1]}`, f)
+	}
+	ev.WriteString(`},{"q":1}]}`)
+	p, err := Compile([]byte(pat.String() + `,"q":[1]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := ParseEvent([]byte(ev.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Match(e) {
+		t.Error("matched although q is in another element")
+	}
+	p2, err := Compile([]byte(pat.String() + `}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p2.Match(e) {
+		t.Error("no match without q")
 	}
 }

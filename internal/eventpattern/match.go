@@ -2,7 +2,6 @@ package eventpattern
 
 import (
 	"net/netip"
-	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -239,96 +238,124 @@ func (b *branch) match(ev *Event) bool {
 	return b.matchNested(ev)
 }
 
-const (
-	noArray    = -1 // a leaf that some value satisfies outside any array: no constraint
-	manyArrays = -2 // a leaf whose values sit in several outermost arrays
-)
-
 // matchNested enforces event-ruler's rule that values picked from an array of objects come
-// from the same element. Two leaves can only conflict through an array they both reach, and
-// any shared array means a shared outermost array; so leaves are grouped by the outermost
-// array their candidate values sit in, and only groups of two or more leaves are searched.
-// That keeps independent arrays from multiplying into each other.
+// from the same element, after every leaf was found to hold on its own.
 func (b *branch) matchNested(ev *Event) bool {
-	var outerBuf [32]int32
-	outer := outerBuf[:0]
-	many := false
-	for i := range b.leaves {
-		o := b.leaves[i].outerArray(ev.lookup(b.leaves[i].path))
-		many = many || o == manyArrays
-		outer = append(outer, o)
+	if len(b.leaves) > 64 {
+		var buf [16]*value
+		return b.search(ev, 0, buf[:0])
 	}
-	var buf [16]*value
-	if many {
-		return b.search(ev, outer, manyArrays, 0, buf[:0])
+	ok, decided := b.solve(ev, uint64(1)<<len(b.leaves)-1, nil)
+	if !decided {
+		var buf [16]*value
+		return b.search(ev, 0, buf[:0])
 	}
-	for i, id := range outer {
-		if id < 0 || slices.Contains(outer[:i], id) {
-			continue // unconstrained, or a group already searched
-		}
-		size := 0
-		for _, o := range outer {
-			if o == id {
-				size++
-			}
-		}
-		if size > 1 && !b.search(ev, outer, id, i, buf[:0]) {
-			return false
-		}
-	}
-	return true
+	return ok
 }
 
-// outerArray reports the outermost array a leaf's satisfying values sit in (or noArray /
-// manyArrays).
-func (l *leaf) outerArray(vals []value) int32 {
-	if l.holdsWithoutValue(vals) {
-		return noArray
-	}
-	id := int32(noArray)
-	for j := range vals {
-		v := &vals[j]
-		if !l.valueMatches(v) {
+// solve decides whether the leaves in set can be satisfied together by values whose trails
+// start with prefix. Leaves only constrain each other through an array they both reach; so
+// below the prefix the leaves are grouped by the next array their values enter, groups are
+// independent, and a group holds if one element of its array satisfies the whole group. This
+// keeps the work polynomial where a plain search over value combinations is exponential.
+// decided is false when a leaf's values enter several different arrays below the prefix (only
+// possible through duplicate or dotted keys); the caller then falls back to search.
+func (b *branch) solve(ev *Event, set uint64, prefix []arrayPos) (ok, decided bool) {
+	d := len(prefix)
+	var next [64]int32 // per leaf: the array its candidates enter below the prefix, or -1
+	for i := range b.leaves {
+		next[i] = -1
+		if set&(1<<i) == 0 {
 			continue
 		}
-		if len(v.trail) == 0 {
-			return noArray
+		l := &b.leaves[i]
+		vals := ev.lookup(l.path)
+		if l.holdsWithoutValue(vals) {
+			continue
 		}
-		switch {
-		case id == noArray:
-			id = v.trail[0].array
-		case id != v.trail[0].array:
-			return manyArrays
+		found, free := false, false
+		for j := range vals {
+			v := &vals[j]
+			if len(v.trail) < d || !sameTrail(v.trail[:d], prefix) || !l.valueMatches(v) {
+				continue
+			}
+			found = true
+			if len(v.trail) == d {
+				free = true // satisfied without entering another array
+				break
+			}
+			switch id := v.trail[d].array; {
+			case next[i] == -1:
+				next[i] = id
+			case next[i] != id:
+				return false, false
+			}
+		}
+		if !found {
+			return false, true
+		}
+		if free {
+			next[i] = -1
 		}
 	}
-	return id
+	var done uint64
+	for i := range b.leaves {
+		id := next[i]
+		if id < 0 || done&(1<<i) != 0 {
+			continue
+		}
+		var group uint64
+		for k := i; k < len(b.leaves); k++ {
+			if next[k] == id {
+				group |= 1 << k
+			}
+		}
+		done |= group
+		if group == 1<<i {
+			continue // a lone leaf in this array: already known to hold
+		}
+		// Try each element of the array that the first leaf has a candidate in.
+		l := &b.leaves[i]
+		vals := ev.lookup(l.path)
+		held := false
+		last := int32(-1)
+		for j := range vals {
+			v := &vals[j]
+			if len(v.trail) <= d || !sameTrail(v.trail[:d], prefix) || v.trail[d].array != id || v.trail[d].index == last || !l.valueMatches(v) {
+				continue
+			}
+			last = v.trail[d].index
+			ok, decided := b.solve(ev, group, v.trail[:d+1])
+			if !decided {
+				return false, false
+			}
+			if ok {
+				held = true
+				break
+			}
+		}
+		if !held {
+			return false, true
+		}
+	}
+	return true, true
 }
 
-// search picks one satisfying value for each leaf of the group (all leaves when group is
-// manyArrays) such that all picks are compatible.
-func (b *branch) search(ev *Event, outer []int32, group int32, i int, chosen []*value) bool {
-	for i < len(b.leaves) && group != manyArrays && outer[i] != group {
-		i++
-	}
+// search picks one satisfying value per leaf such that all picks are compatible: exhaustive,
+// the fallback for the cases solve does not decide.
+func (b *branch) search(ev *Event, i int, chosen []*value) bool {
 	if i == len(b.leaves) {
 		return true
 	}
 	l := &b.leaves[i]
 	vals := ev.lookup(l.path)
-	if l.holdsWithoutValue(vals) && b.search(ev, outer, group, i+1, chosen) {
+	if l.holdsWithoutValue(vals) && b.search(ev, i+1, chosen) {
 		return true
 	}
-	var tried []arrayPos
-	triedAny := false
 next:
 	for j := range vals {
 		v := &vals[j]
 		if !l.valueMatches(v) {
-			continue
-		}
-		// Values in one element of the same arrays (adjacent after flattening) are
-		// interchangeable for the leaves that follow: try one of them.
-		if triedAny && sameTrail(tried, v.trail) {
 			continue
 		}
 		for _, c := range chosen {
@@ -336,8 +363,7 @@ next:
 				continue next
 			}
 		}
-		tried, triedAny = v.trail, true
-		if b.search(ev, outer, group, i+1, append(chosen, v)) {
+		if b.search(ev, i+1, append(chosen, v)) {
 			return true
 		}
 	}
