@@ -542,3 +542,69 @@ func BenchmarkParse(b *testing.B) {
 		})
 	}
 }
+
+func TestCheck(t *testing.T) {
+	ex := readExamples(t)
+	for name, b := range ex {
+		ev, err := Parse(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Check(ev.Detail); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	parse := func(name string) Detail {
+		ev, err := Parse(ex[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.Detail
+	}
+	tests := []struct {
+		name   string
+		detail func() Detail
+		want   string
+	}{
+		{"record identity of another record", func() Detail {
+			d := parse("recordhydrated-kinesis-kpl.json").(*RecordHydrated)
+			d.SubSequenceNumber = ptr[int64](3)
+			return d
+		}, "eventId d982e1cdee0da02606156ee2b29454eb, want"},
+		{"record identity on a failure", func() Detail {
+			d := parse("recordhydrationfailed-corrupt-aggregate.json").(*RecordHydrationFailed)
+			d.EventID = EventID(d.StreamARN, d.ShardID, d.Missing.StartSequenceNumber, nil)
+			return d
+		}, "(MissingEventID of"},
+		{"record after its batch", func() Detail {
+			d := parse("recordhydrated-kinesis-plain.json").(*RecordHydrated)
+			d.Failure.EndSequenceNumber = "49656110238473859283742908321478920718632199047364018225" // one before the record
+			return d
+		}, "sequenceNumber 49656110238473859283742908321478920718632199047364018226 is after failure.endSequenceNumber"},
+		{"record before its batch, by a longer number", func() Detail {
+			d := parse("recordhydrated-dynamodb-insert.json").(*RecordHydrated)
+			d.Failure.StartSequenceNumber = "10000000000000000000000" // 23 digits: after the 22-digit record
+			return d
+		}, "failure.startSequenceNumber 10000000000000000000000 is after sequenceNumber"},
+		{"reversed missing range", func() Detail {
+			d := parse("recordhydrationfailed-trimmed.json").(*RecordHydrationFailed)
+			d.Missing.StartSequenceNumber, d.Missing.EndSequenceNumber = d.Missing.EndSequenceNumber, d.Missing.StartSequenceNumber
+			d.EventID = MissingEventID(d.StreamARN, d.ShardID, d.Missing.StartSequenceNumber, d.Missing.EndSequenceNumber)
+			return d
+		}, "missing.startSequenceNumber 49656110238473859283742908321491009823475028394857660466 is after"},
+		{"not a number", func() Detail {
+			d := parse("recordhydrationfailed-trimmed.json").(*RecordHydrationFailed)
+			d.Missing.EndSequenceNumber = "x"
+			return d
+		}, `missing.endSequenceNumber "x" is not a decimal integer`},
+		{"no detail", func() Detail { return nil }, "no detail"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Check(tt.detail())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Check = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
