@@ -15,27 +15,29 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
 
-// Exit codes of `hydrant rules test`, a stable interface for CI: every event matched, at least
-// one did not, or the input was bad (pattern, event, flags, files).
+// Exit codes of `hydrant rules test`, a stable interface for CI: every event did what --expect
+// says (match, by default), at least one did not, or the input was bad (exitUsage).
 const (
 	exitMatch   = 0
 	exitNoMatch = 1
 )
 
-const rulesUsage = `usage: hydrant rules test --pattern FILE --event FILE [--strict] [--max-size N]
+const rulesUsage = `usage: hydrant rules test --pattern FILE --event FILE [--expect match|no-match] [--strict] [--max-size N]
 
 Tests an EventBridge event pattern against one event, or against several events given as
 JSON lines (one event per line), offline and with EventBridge's matching rules.
 
   --pattern FILE   the event pattern (JSON object); - reads standard input
   --event FILE     one JSON event, or JSON lines; - reads standard input (not both)
+  --expect WHAT    what every event should do: match (default) or no-match
   --strict         require the envelope fields aws events test-event-pattern requires
                    (id, account, source, time, region, resources, detail-type)
   --max-size N     largest pattern accepted, in characters (default 2048, at most 4096)
 
 Prints "match" or "no match" (one line per event, prefixed with the event's line number
-when there are several). Exit status: 0 every event matched, 1 at least one did not,
-2 the pattern, an event, a flag or a file is invalid (the reason is on standard error).
+when there are several). Exit status: 0 every event did what --expect says (by default:
+matched), 1 at least one did not, 2 the pattern, an event, a flag or a file is invalid (the
+reason is on standard error).
 `
 
 func rulesCommand() command {
@@ -64,6 +66,7 @@ func runRulesTest(_ context.Context, e env) int {
 	fs.SetOutput(io.Discard)
 	patternFile := fs.String("pattern", "", "")
 	eventFile := fs.String("event", "", "")
+	expect := fs.String("expect", "match", "")
 	strict := fs.Bool("strict", false, "")
 	maxSize := fs.Int("max-size", eventpattern.DefaultMaxSize, "")
 	if err := fs.Parse(e.args); err != nil {
@@ -83,6 +86,9 @@ func runRulesTest(_ context.Context, e env) int {
 		return exitUsage
 	case *patternFile == "-" && *eventFile == "-":
 		fmt.Fprintln(e.stderr, "hydrant rules test: only one of --pattern and --event can read standard input (-)")
+		return exitUsage
+	case *expect != "match" && *expect != "no-match":
+		fmt.Fprintf(e.stderr, "hydrant rules test: --expect %q: must be match or no-match\n", *expect)
 		return exitUsage
 	case *maxSize < 1 || *maxSize > eventpattern.HardMaxSize:
 		fmt.Fprintf(e.stderr, "hydrant rules test: --max-size %d: must be between 1 and %d\n", *maxSize, eventpattern.HardMaxSize)
@@ -129,10 +135,13 @@ func runRulesTest(_ context.Context, e env) int {
 			invalid = true
 			continue
 		}
-		if pattern.Match(parsed) {
+		matched := pattern.Match(parsed)
+		if matched {
 			fmt.Fprintf(e.stdout, "%smatch\n", label)
 		} else {
 			fmt.Fprintf(e.stdout, "%sno match\n", label)
+		}
+		if matched != (*expect == "match") {
 			code = exitNoMatch
 		}
 	}
