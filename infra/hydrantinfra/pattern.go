@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 )
@@ -57,13 +58,15 @@ func RulePattern(source string, includeFailures bool, streams []StreamMatch, det
 	if includeFailures {
 		types = append(types, hydrantevent.DetailTypeRecordHydrationFailed)
 	}
-	b, err := json.Marshal(map[string]any{
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // keep ">" and "<" of numeric operators readable
+	if err := enc.Encode(map[string]any{
 		"source":      []string{source},
 		"detail-type": types,
 		"detail":      detail,
-	})
-	if err != nil {
+	}); err != nil {
 		return "", fmt.Errorf("rule pattern: %w", err)
 	}
-	return string(b), nil
+	return strings.TrimSuffix(b.String(), "\n"), nil
 }

@@ -100,11 +100,10 @@ func (p Plan) Check() []Violation {
 			}
 		case typeEventTarget:
 			rp, _ := r.Inputs["retryPolicy"].(map[string]any)
-			if _, ok := rp["maximumRetryAttempts"]; !ok {
-				add(r, "target has no retry policy (maximumRetryAttempts)")
-			}
-			if _, ok := rp["maximumEventAgeInSeconds"]; !ok {
-				add(r, "target has no retry policy (maximumEventAgeInSeconds)")
+			_, attempts := rp["maximumRetryAttempts"]
+			_, age := rp["maximumEventAgeInSeconds"]
+			if !attempts || !age {
+				add(r, "target has no retry policy (maximumRetryAttempts and maximumEventAgeInSeconds)")
 			}
 			if dlq, _ := r.Inputs["deadLetterConfig"].(map[string]any); str(dlq, "arn") == "" {
 				add(r, "target has no dead-letter queue")

@@ -1,0 +1,78 @@
+package plan
+
+import (
+	"strings"
+	"testing"
+)
+
+// good is a plan that passes every check; each case breaks one thing.
+func good() Plan {
+	deny := `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*","Action":["s3:*"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"],"Condition":{"Bool":{"aws:SecureTransport":["false"]}}}]}`
+	return Plan{Resources: []Resource{
+		{Type: typeQueue, Name: "q", ID: "https://q", Inputs: map[string]any{"sqsManagedSseEnabled": true}},
+		{Type: typeQueuePolicy, Name: "q-policy", Inputs: map[string]any{"queueUrl": "https://q", "policy": deny}},
+		{Type: typeBucket, Name: "b", ID: "b", Inputs: map[string]any{}},
+		{Type: typeBucketSSE, Name: "b-sse", Inputs: map[string]any{"bucket": "b", "rules": []any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}}}}},
+		{Type: typeBucketPAB, Name: "b-pab", Inputs: map[string]any{"bucket": "b", "blockPublicAcls": true, "blockPublicPolicy": true, "ignorePublicAcls": true, "restrictPublicBuckets": true}},
+		{Type: typeBucketPolicy, Name: "b-policy", Inputs: map[string]any{"bucket": "b", "policy": deny}},
+		{Type: typeESM, Name: "esm", Inputs: map[string]any{
+			"eventSourceArn": "arn:aws:kinesis:us-east-1:1:stream/s", "functionResponseTypes": []any{"ReportBatchItemFailures"},
+			"bisectBatchOnFunctionError": true, "maximumRetryAttempts": 3.0, "maximumRecordAgeInSeconds": 60.0,
+			"destinationConfig": map[string]any{"onFailure": map[string]any{"destinationArn": "arn:aws:sqs:us-east-1:1:q"}},
+		}},
+		{Type: typeEventTarget, Name: "t", Inputs: map[string]any{
+			"retryPolicy":      map[string]any{"maximumRetryAttempts": 1.0, "maximumEventAgeInSeconds": 60.0},
+			"deadLetterConfig": map[string]any{"arn": "arn:aws:sqs:us-east-1:1:dlq"},
+		}},
+		{Type: typeFunction, Name: "f", Inputs: map[string]any{"runtime": "provided.al2023", "architectures": []any{"arm64"}, "handler": "bootstrap"}},
+		{Type: typeRolePolicy, Name: "rp", Inputs: map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Action":"dynamodb:ListStreams","Resource":"*"},{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:1:q"]}]}`}},
+	}}
+}
+
+func TestCheckPassesAGoodPlan(t *testing.T) {
+	if v := good().Check(); len(v) != 0 {
+		t.Fatalf("violations in a good plan: %v", v)
+	}
+}
+
+func TestCheckFindsEachViolation(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		breaks func(p Plan)
+		want   string
+	}{
+		{"queue not encrypted", func(p Plan) { p.Resources[0].Inputs["sqsManagedSseEnabled"] = false }, "queue is not encrypted"},
+		{"queue without policy", func(p Plan) { p.Resources[1].Inputs["queueUrl"] = "https://other" }, "0 queue policies"},
+		{"queue policy allows plain HTTP", func(p Plan) { p.Resources[1].Inputs["policy"] = `{"Statement":[]}` }, "does not deny aws:SecureTransport false"},
+		{"bucket not encrypted", func(p Plan) { p.Resources[3].Inputs["bucket"] = "other" }, "no default encryption"},
+		{"bucket public", func(p Plan) { p.Resources[4].Inputs["restrictPublicBuckets"] = false }, "does not block all public access"},
+		{"bucket allows plain HTTP", func(p Plan) {
+			p.Resources[5].Inputs["policy"] = `{"Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b","Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+		}, "no policy denying"},
+		{"no on-failure destination", func(p Plan) { delete(p.Resources[6].Inputs, "destinationConfig") }, "no on-failure destination"},
+		{"no bisect", func(p Plan) { p.Resources[6].Inputs["bisectBatchOnFunctionError"] = false }, "does not bisect"},
+		{"infinite retries", func(p Plan) { p.Resources[6].Inputs["maximumRetryAttempts"] = -1.0 }, "retries are not finite"},
+		{"record age unbounded", func(p Plan) { delete(p.Resources[6].Inputs, "maximumRecordAgeInSeconds") }, "record age is not bounded"},
+		{"no partial batch responses", func(p Plan) { p.Resources[6].Inputs["functionResponseTypes"] = []any{} }, "does not report batch item failures"},
+		{"target without retry policy", func(p Plan) { delete(p.Resources[7].Inputs, "retryPolicy") }, "no retry policy"},
+		{"target without DLQ", func(p Plan) { delete(p.Resources[7].Inputs, "deadLetterConfig") }, "no dead-letter queue"},
+		{"x86 function", func(p Plan) { p.Resources[8].Inputs["architectures"] = []any{"x86_64"} }, "want [arm64]"},
+		{"old runtime", func(p Plan) { p.Resources[8].Inputs["runtime"] = "go1.x" }, `runtime "go1.x"`},
+		{"wildcard resource", func(p Plan) {
+			p.Resources[9].Inputs["policy"] = `{"Statement":[{"Sid":"All","Effect":"Allow","Action":["sqs:SendMessage","dynamodb:ListStreams"],"Resource":["*"]}]}`
+		}, `statement 0 (All) grants [sqs:SendMessage dynamodb:ListStreams] on Resource "*"`},
+		{"single-statement wildcard", func(p Plan) {
+			p.Resources[9].Inputs["policy"] = `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
+		}, `grants [s3:GetObject] on Resource "*"`},
+		{"unparseable policy", func(p Plan) { p.Resources[9].Inputs["policy"] = `{` }, "not a policy document"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := good()
+			tc.breaks(p)
+			v := p.Check()
+			if len(v) != 1 || !strings.Contains(v[0].String(), tc.want) {
+				t.Fatalf("violations %v, want exactly one mentioning %q", v, tc.want)
+			}
+		})
+	}
+}
