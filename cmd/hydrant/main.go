@@ -37,6 +37,7 @@ func commands() map[string]command {
 	return map[string]command{
 		// Each sub-command's file adds its entry here.
 		"rules": rulesCommand(),
+		"local": localCommand(),
 	}
 }
 
