@@ -1,0 +1,67 @@
+package streams
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+)
+
+// Throttling error codes of the reads. A Kinesis shard serves 5 reads/s and
+// 2 MB/s shared by every consumer, the failed ESM included; a DynamoDB
+// Streams shard throttles beyond 2 concurrent readers.
+var throttleCodes = map[string]struct{}{
+	"ProvisionedThroughputExceededException": {}, // Kinesis GetRecords/GetShardIterator
+	"KMSThrottlingException":                 {}, // Kinesis, SSE-KMS streams
+	"LimitExceededException":                 {}, // DynamoDB Streams
+	"ThrottlingException":                    {},
+}
+
+// Backoff is the delay policy for throttled reads: full jitter over an
+// exponential ceiling starting at Base and capped at Max.
+type Backoff struct {
+	Base time.Duration
+	Max  time.Duration
+}
+
+// DefaultBackoff starts at 200 ms, one slot of a shard's 5 reads/s, and is
+// capped at 5 s, the time Kinesis throttles reads after a 10 MiB response.
+func DefaultBackoff() Backoff {
+	return Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
+}
+
+// BackoffDelay implements retry.BackoffDelayer.
+func (b Backoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceiling := b.Base
+	for i := 1; i < attempt && ceiling < b.Max; i++ {
+		ceiling *= 2
+	}
+	ceiling = min(ceiling, b.Max)
+	if ceiling <= 0 {
+		return 0, nil
+	}
+	// Half fixed, half random: never retry immediately into the same limit,
+	// and spread retries of concurrent readers.
+	return ceiling/2 + rand.N(ceiling/2+1), nil
+}
+
+// DefaultMaxAttempts is how many times a read is tried before its throttling
+// error is returned: with DefaultBackoff(), about half a minute of waiting.
+const DefaultMaxAttempts = 10
+
+// NewRetryer returns the SDK standard retryer configured for reading shards
+// that other consumers share: the throttling codes above are retryable, with
+// backoff b, up to maxAttempts attempts, and no client-side retry quota
+// (sustained throttling is expected here, and must slow the read, not fail it).
+func NewRetryer(b Backoff, maxAttempts int) aws.Retryer {
+	return retry.NewStandard(func(o *retry.StandardOptions) {
+		o.MaxAttempts = maxAttempts
+		o.MaxBackoff = b.Max
+		o.Backoff = b
+		o.RateLimiter = ratelimit.None
+		o.Retryables = append([]retry.IsErrorRetryable{retry.RetryableErrorCode{Codes: throttleCodes}}, o.Retryables...)
+		o.Throttles = append(o.Throttles, retry.ThrottleErrorCode{Codes: throttleCodes})
+	})
+}
