@@ -169,6 +169,9 @@ type parser struct {
 
 func decodeDocument(data []byte) (document, error) {
 	var d document
+	// A byte order mark is what an editor may leave at the start of a
+	// hand-saved CLI file; it is not part of the JSON.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
 		return d, fieldErr("", "empty input: expected a JSON object")

@@ -410,3 +410,11 @@ func TestKinesisRecordsNamesTheBadRecord(t *testing.T) {
 		t.Errorf("path %q, want payload.Records[1] (%v)", fe.Path, err)
 	}
 }
+
+func TestByteOrderMarkIgnored(t *testing.T) {
+	data := append([]byte("\xef\xbb\xbf"), readTestdata(t, "kinesis-sqs.json")...)
+	m, err := Parse(data)
+	if err != nil || m.Record == nil {
+		t.Fatalf("Parse with a BOM: %v", err)
+	}
+}
