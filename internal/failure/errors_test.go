@@ -238,6 +238,9 @@ func TestParseFieldErrors(t *testing.T) {
 		{"receive two messages", recv, []edit{{"Messages", append(load(t, recv)["Messages"].([]any), load(t, recv)["Messages"].([]any)[0])}}, nil, "Messages", "exactly one SQS message, got 2"},
 		{"receive no body", recv, []edit{{"Messages.0.Body", deleteMe}}, nil, "Messages[0].Body", "missing"},
 		{"receive message string", recv, []edit{{"Messages.0", "x"}}, nil, "Messages[0]", "must be an object"},
+		{"receive body number", recv, []edit{{"Messages.0.Body", json.Number("1")}}, nil, "Messages[0].Body", "must be a string holding JSON"},
+		{"receive id number", recv, []edit{{"Messages.0.MessageId", json.Number("1")}}, nil, "Messages[0].MessageId", "must be a string"},
+		{"Lambda SQS body null", "sqs-lambda-event.json", []edit{{"Records.0.body", nil}}, nil, "Records[0].body", "must be a string holding JSON, got null"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

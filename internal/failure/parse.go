@@ -228,7 +228,7 @@ func (p *parser) parse(data []byte) error {
 	case d.Event != nil:
 		return p.parseTestEvent(&d)
 	case d.Body != nil:
-		return p.parseSQS(d.Body, d.MessageID, "")
+		return p.parseSQS(d.Body, d.MessageID, "body", "messageId")
 	case d.Messages != nil:
 		if len(d.Messages) != 1 {
 			return fieldErr("Messages", "must hold exactly one SQS message, got "+strconv.Itoa(len(d.Messages)))
@@ -243,7 +243,7 @@ func (p *parser) parse(data []byte) error {
 		if m.Body == nil {
 			return missing("Messages[0].Body")
 		}
-		return p.parseSQS(m.Body, m.MessageID, "Messages[0].")
+		return p.parseSQS(m.Body, m.MessageID, "Messages[0].Body", "Messages[0].MessageId")
 	}
 	return fieldErr("", "not a failure record or a known envelope: found none of KinesisBatchInfo, "+
 		"DDBStreamBatchInfo, an SNS notification (Type, Message), Records (S3 notification, Lambda SNS or SQS event), "+
@@ -266,17 +266,17 @@ func inner(raw json.RawMessage, path string) ([]byte, error) {
 	return nil, fieldErr(path, "must be a string holding JSON, got "+describe(raw))
 }
 
-func (p *parser) parseSQS(body, messageID json.RawMessage, prefix string) error {
+func (p *parser) parseSQS(body, messageID json.RawMessage, bodyPath, idPath string) error {
 	if p.inSQS || p.inSNS {
-		return fieldErr(prefix+"body", "an SQS message cannot be nested in another envelope")
+		return fieldErr(bodyPath, "an SQS message cannot be nested in another envelope")
 	}
 	p.inSQS = true
-	id, err := optionalString(messageID, prefix+"messageId")
+	id, err := optionalString(messageID, idPath)
 	if err != nil {
 		return err
 	}
 	p.msg.SQSMessageID = id
-	content, err := inner(body, prefix+"body")
+	content, err := inner(body, bodyPath)
 	if err != nil {
 		return err
 	}
@@ -381,7 +381,7 @@ func (p *parser) parseEventRecords(records []json.RawMessage) error {
 			if recs[0].Body == nil {
 				return missing("Records[0].body")
 			}
-			return p.parseSQS(recs[0].Body, recs[0].MessageID, "Records[0].")
+			return p.parseSQS(recs[0].Body, recs[0].MessageID, "Records[0].body", "Records[0].messageId")
 		}
 		if recs[0].SNS == nil {
 			return missing("Records[0].Sns")
