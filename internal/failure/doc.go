@@ -44,11 +44,11 @@
 //
 // Parse decodes only the fields it needs. The wire names are those of
 // aws-lambda-go's events types (SNSEntity, S3EventRecord, SQSMessage), and
-// the tests decode every sample with those types too; Parse does not decode
-// into them because they fail on fields Hydrant does not use (an SNS
-// Timestamp or an S3 eventTime in an emulator's format) and because their
-// errors do not say which field was wrong. Unknown fields are ignored: AWS
-// adds fields.
+// the tests decode every sample with those types too. Parse does not decode
+// into them because they would reject a whole message over a field Hydrant
+// does not use (an SNS Timestamp or an S3 eventTime that is not RFC 3339)
+// and because their errors do not say which field was wrong. Unknown fields
+// are ignored: AWS adds fields.
 //
 // Everything that matters for reading the batch back is validated: shard ID,
 // sequence numbers (decimal strings, end ≥ start compared as integers),
