@@ -302,6 +302,9 @@ func (s *shardRead[R]) finish(reachedEnd bool) Report {
 		s.repositioned = false
 		s.gapBefore(plusOne(s.b.end), "no record of the range is left in the shard")
 	}
+	if s.lastInRange != nil && s.lastInRange.Cmp(s.b.end) >= 0 {
+		reachedEnd = true // the end record was read; nothing can follow it in the range
+	}
 	rep := s.report
 	missing := append([]Missing(nil), s.gaps...)
 	short := 0
