@@ -92,7 +92,7 @@ func newHarness(t *testing.T, configure ...func(*eventbus.Options)) *harness {
 	})
 	e.EventBridge = ts.URL
 	return &harness{
-		t: t, srv: srv, url: ts.URL, eb: e.EventBridgeClient(), sqs: e.SQSClient(), sns: e.SNSClient(), s3: e.S3Client(), logs: logs,
+		t: t, srv: srv, url: ts.URL, eb: e.EventBridgeClient(noRetries), sqs: e.SQSClient(), sns: e.SNSClient(), s3: e.S3Client(), logs: logs,
 		// goaws and gofakes3 are shared by every test: names carry a unique prefix.
 		prefix: fmt.Sprintf("eb%d-%d", time.Now().UnixNano()%1_000_000, harnessSeq.Add(1)),
 	}
@@ -267,3 +267,7 @@ func attr(m sqstypes.Message, name string) string {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// noRetries keeps the SDK from retrying the endpoint's LimitExceededException (a throttling
+// code to the SDK's retryer), which would only slow the tests down.
+func noRetries(o *eventbridge.Options) { o.RetryMaxAttempts = 1 }
