@@ -423,8 +423,20 @@ func TestStartStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(strings.Split(strings.TrimSpace(string(pids)), "\n")); n != 5 {
-		t.Fatalf("pids file lists %d processes, want 4 emulators and the owner watcher:\n%s", n, pids)
+	want := []string{"kinesis", "dynamodb", "goaws", "s3"}
+	if set.Endpoints.EventBridge != "" {
+		want = append(want, "eventbridge")
+	}
+	want = append(want, "watcher") // stops the set if this test binary dies
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(string(pids)), "\n") {
+		names = append(names, strings.Fields(line)[0])
+	}
+	if strings.Join(names, " ") != strings.Join(want, " ") {
+		t.Fatalf("pids file lists %v, want %v:\n%s", names, want, pids)
+	}
+	if _, err := set.Endpoints.EventBridgeClient().ListEventBuses(ctx, &eventbridge.ListEventBusesInput{}); set.Endpoints.EventBridge != "" && err != nil {
+		t.Fatalf("ListEventBuses on the new set's EventBridge: %v", err)
 	}
 	if err := set.Stop(ctx); err != nil {
 		t.Fatal(err)
