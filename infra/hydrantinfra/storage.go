@@ -159,3 +159,10 @@ func withOptions(opts []pulumi.ResourceOption, more ...pulumi.ResourceOption) []
 	out := make([]pulumi.ResourceOption, 0, len(opts)+len(more))
 	return append(append(out, opts...), more...)
 }
+
+// NewEncryptedQueue creates an SSE-SQS queue taking 1 MiB messages and keeping them 14 days,
+// for a team that lets Hydrant create its subscription's queue. Its policy comes from the
+// Subscription target (QueueURL), which allows the rule and denies requests without TLS.
+func NewEncryptedQueue(ctx *pulumi.Context, name string, tags map[string]string, opts ...pulumi.ResourceOption) (*sqs.Queue, error) {
+	return newQueue(ctx, name, queueSpec{tags: pulumi.ToStringMap(tags)}, opts...)
+}

@@ -152,3 +152,20 @@ func ArchiveName(pkg string) (string, error) {
 	}
 	return name, nil
 }
+
+// FindUp returns the first directory from dir upwards that holds a file named name (go.mod for
+// the module root, Pulumi.yaml for the project root).
+func FindUp(dir, name string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, name)); err == nil {
+			return d, nil
+		}
+		if filepath.Dir(d) == d {
+			return "", fmt.Errorf("no %s in %s or any parent directory", name, abs)
+		}
+	}
+}

@@ -151,3 +151,17 @@ func TestBuildReportsCompileErrors(t *testing.T) {
 		t.Errorf("error %q does not name the package", err)
 	}
 }
+
+func TestFindUp(t *testing.T) {
+	root, err := FindUp(".", "go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := filepath.Abs("../..")
+	if root != want {
+		t.Errorf("FindUp = %s, want %s", root, want)
+	}
+	if _, err := FindUp(t.TempDir(), "no-such-file-anywhere.txt"); err == nil {
+		t.Error("want an error when no directory holds the file")
+	}
+}

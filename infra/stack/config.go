@@ -1,0 +1,487 @@
+package stack
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+
+	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Namespace is the project's configuration namespace (the name in Pulumi.yaml).
+const Namespace = "hydrant"
+
+// Config is the stack's typed configuration.
+type Config struct {
+	Router        RouterConfig         `json:"router"`
+	StreamSources []StreamSourceConfig `json:"streamSources"`
+	Teams         []TeamConfig         `json:"teams"`
+	Operations    OperationsConfig     `json:"operations"`
+	Demo          DemoConfig           `json:"demo"`
+	// Secrets holds the values of the secret keys targets refer to (apiKeySecret,
+	// passwordSecret), read from their own configuration keys.
+	Secrets map[string]pulumi.StringOutput `json:"-"`
+}
+
+// RouterConfig is hydrant:router; every field is optional.
+type RouterConfig struct {
+	BusName                    string   `json:"busName"`
+	EventSource                string   `json:"eventSource"`
+	ArchiveRetentionDays       *int     `json:"archiveRetentionDays"`
+	ReservedConcurrency        *int     `json:"reservedConcurrency"`
+	HydrateMemoryMB            int      `json:"hydrateMemoryMB"`
+	HydrateTimeoutSeconds      int      `json:"hydrateTimeoutSeconds"`
+	IntakeBatchSize            int      `json:"intakeBatchSize"`
+	IntakeMaxReceiveCount      int      `json:"intakeMaxReceiveCount"`
+	MaxEntrySize               int      `json:"maxEntrySize"`
+	LogRetentionDays           int      `json:"logRetentionDays"`
+	LogLevel                   string   `json:"logLevel"`
+	FailureObjectRetentionDays int      `json:"failureObjectRetentionDays"`
+	ClaimCheckRetentionDays    int      `json:"claimCheckRetentionDays"`
+	ArchiveObjectRetentionDays int      `json:"archiveObjectRetentionDays"`
+	CatchAllAlarmThreshold     int      `json:"catchAllAlarmThreshold"`
+	SubscriberAccounts         []string `json:"subscriberAccounts"`
+}
+
+// StreamSourceConfig is one entry of hydrant:streamSources.
+type StreamSourceConfig struct {
+	Name                      string `json:"name"`
+	StreamArn                 string `json:"streamArn"`
+	StreamKmsKeyArn           string `json:"streamKmsKeyArn"`
+	ConsumerFunctionName      string `json:"consumerFunctionName"`
+	ConsumerRoleName          string `json:"consumerRoleName"`
+	Destination               string `json:"destination"` // sqs, sns or s3 (default)
+	BatchSize                 int    `json:"batchSize"`
+	MaximumRetryAttempts      *int   `json:"maximumRetryAttempts"`
+	MaximumRecordAgeInSeconds int    `json:"maximumRecordAgeInSeconds"`
+	StartingPosition          string `json:"startingPosition"`
+	ParallelizationFactor     int    `json:"parallelizationFactor"`
+}
+
+// TeamConfig is one entry of hydrant:teams.
+type TeamConfig struct {
+	Name          string               `json:"name"`
+	Subscriptions []SubscriptionConfig `json:"subscriptions"`
+}
+
+// SubscriptionConfig is one subscription of a team.
+type SubscriptionConfig struct {
+	Name                     string          `json:"name"`
+	Streams                  []StreamConfig  `json:"streams"`
+	DetailPattern            json.RawMessage `json:"detailPattern"`
+	IncludeHydrationFailures bool            `json:"includeHydrationFailures"`
+	Targets                  []TargetConfig  `json:"targets"`
+}
+
+// StreamConfig selects streams by exactly one of: an ARN, an ARN prefix, or the name of a
+// stream source (configured or demo) whose stream it means.
+type StreamConfig struct {
+	Arn          string `json:"arn"`
+	Prefix       string `json:"prefix"`
+	StreamSource string `json:"streamSource"`
+}
+
+// TargetConfig is one target of a subscription.
+type TargetConfig struct {
+	Name                   string                `json:"name"`
+	Kind                   string                `json:"kind"`
+	Arn                    string                `json:"arn"`
+	QueueURL               string                `json:"queueUrl"`
+	CreateQueue            bool                  `json:"createQueue"` // sqs: Hydrant creates the team's queue
+	ManageTopicPolicy      bool                  `json:"manageTopicPolicy"`
+	RetryAttempts          *int                  `json:"retryAttempts"`
+	MaximumEventAgeSeconds *int                  `json:"maximumEventAgeSeconds"`
+	InputTransformer       *InputTransformerConf `json:"inputTransformer"`
+	APIDestination         *APIDestinationConfig `json:"apiDestination"`
+}
+
+// InputTransformerConf is a target's input transformer.
+type InputTransformerConf struct {
+	InputPaths    map[string]string `json:"inputPaths"`
+	InputTemplate string            `json:"inputTemplate"`
+}
+
+// APIDestinationConfig is an HTTPS target; credentials come from secret configuration keys.
+type APIDestinationConfig struct {
+	Endpoint           string `json:"endpoint"`
+	HTTPMethod         string `json:"httpMethod"`
+	RateLimitPerSecond int    `json:"rateLimitPerSecond"`
+	Authorization      string `json:"authorization"` // API_KEY or BASIC
+	APIKeyName         string `json:"apiKeyName"`
+	APIKeySecret       string `json:"apiKeySecret"` // name of the secret key holding the API key
+	Username           string `json:"username"`
+	PasswordSecret     string `json:"passwordSecret"` // name of the secret key holding the password
+}
+
+// OperationsConfig is hydrant:operations.
+type OperationsConfig struct {
+	AlarmEmails   []string `json:"alarmEmails"`
+	PeriodSeconds int      `json:"periodSeconds"`
+	DashboardName string   `json:"dashboardName"`
+}
+
+// DemoConfig is hydrant:demo: a Kinesis stream and a DynamoDB table with consumers that fail
+// on poison records, wired as stream sources "demo-orders" and "demo-users".
+type DemoConfig struct {
+	Enabled bool `json:"enabled"`
+	Shards  int  `json:"shards"`
+}
+
+// Demo stream source names, for subscriptions' streamSource.
+const (
+	DemoOrdersSource = "demo-orders"
+	DemoUsersSource  = "demo-users"
+)
+
+// ConfigError is invalid configuration: the key (with a path into structured values) and the
+// value found there.
+type ConfigError struct {
+	Key    string // e.g. hydrant:teams[0].subscriptions[1].targets[0].kind
+	Value  string
+	Reason string
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("config %s = %s: %s", e.Key, e.Value, e.Reason)
+}
+
+// Getter reads raw configuration values; *pulumi.Context implements it.
+type Getter interface {
+	GetConfig(key string) (string, bool)
+}
+
+// LoadConfig reads and validates the stack's configuration. Every problem is reported, each as
+// a *ConfigError naming the key and the value.
+func LoadConfig(ctx Getter) (*Config, error) {
+	cfg := &Config{Secrets: map[string]pulumi.StringOutput{}}
+	var errs []error
+	decode := func(key string, dst any) {
+		raw, ok := ctx.GetConfig(Namespace + ":" + key)
+		if !ok || strings.TrimSpace(raw) == "" {
+			return
+		}
+		dec := json.NewDecoder(strings.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(dst); err != nil {
+			errs = append(errs, &ConfigError{Key: Namespace + ":" + key, Value: quote(raw), Reason: "not valid: " + err.Error()})
+			return
+		}
+		if _, err := dec.Token(); err != io.EOF {
+			errs = append(errs, &ConfigError{Key: Namespace + ":" + key, Value: quote(raw), Reason: "trailing data after the value"})
+		}
+	}
+	decode("router", &cfg.Router)
+	decode("streamSources", &cfg.StreamSources)
+	decode("teams", &cfg.Teams)
+	decode("operations", &cfg.Operations)
+	decode("demo", &cfg.Demo)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	v := &validator{}
+	v.validate(cfg)
+	for _, key := range v.secretKeys {
+		raw, ok := ctx.GetConfig(Namespace + ":" + key)
+		if !ok {
+			v.fail(Namespace+":"+key, "(unset)", "referenced as a secret but not set (pulumi config set --secret "+key+" ...)")
+			continue
+		}
+		cfg.Secrets[key] = pulumi.ToSecret(pulumi.String(raw)).(pulumi.StringOutput)
+	}
+	if len(v.errs) > 0 {
+		return nil, errors.Join(v.errs...)
+	}
+	return cfg, nil
+}
+
+func quote(s string) string {
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return fmt.Sprintf("%q", s)
+}
+
+var (
+	kinesisStreamArn = regexp.MustCompile(`^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}$`)
+	dynamoStreamArn  = regexp.MustCompile(`^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}/stream/[0-9A-Za-z:._-]+$`)
+	streamArnPrefix  = regexp.MustCompile(`^arn:aws[a-z-]*:(kinesis|dynamodb):`)
+	kmsKeyArn        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/\S+$`)
+	plainName        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
+	secretKeyName    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	anyArn           = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+$`)
+)
+
+// StreamKindOf is the kind of a stream ARN, or false when it is neither a Kinesis stream ARN
+// nor a DynamoDB stream ARN.
+func StreamKindOf(arn string) (hydrantinfra.StreamKind, bool) {
+	switch {
+	case kinesisStreamArn.MatchString(arn):
+		return hydrantinfra.StreamKinesis, true
+	case dynamoStreamArn.MatchString(arn):
+		return hydrantinfra.StreamDynamoDB, true
+	}
+	return "", false
+}
+
+type validator struct {
+	errs       []error
+	secretKeys []string
+}
+
+func (v *validator) fail(key, value, reason string) {
+	v.errs = append(v.errs, &ConfigError{Key: key, Value: value, Reason: reason})
+}
+
+func (v *validator) validate(cfg *Config) {
+	r := cfg.Router
+	k := Namespace + ":router"
+	if r.ArchiveRetentionDays != nil && *r.ArchiveRetentionDays < 0 {
+		v.fail(k+".archiveRetentionDays", fmt.Sprint(*r.ArchiveRetentionDays), "must be 0 (keep forever) or more")
+	}
+	if r.ReservedConcurrency != nil && *r.ReservedConcurrency < 1 {
+		v.fail(k+".reservedConcurrency", fmt.Sprint(*r.ReservedConcurrency), "must be at least 1")
+	}
+	if r.IntakeBatchSize < 0 || r.IntakeBatchSize > 10 {
+		v.fail(k+".intakeBatchSize", fmt.Sprint(r.IntakeBatchSize), "must be 1..10")
+	}
+	if r.HydrateTimeoutSeconds < 0 || r.HydrateTimeoutSeconds > 900 {
+		v.fail(k+".hydrateTimeoutSeconds", fmt.Sprint(r.HydrateTimeoutSeconds), "must be 1..900")
+	}
+	if r.MaxEntrySize < 0 || r.MaxEntrySize > 1<<20 {
+		v.fail(k+".maxEntrySize", fmt.Sprint(r.MaxEntrySize), "must be 1..1048576 bytes")
+	}
+	switch r.LogLevel {
+	case "", "debug", "info", "warn", "error":
+	default:
+		v.fail(k+".logLevel", quote(r.LogLevel), "must be debug, info, warn or error")
+	}
+	for i, a := range r.SubscriberAccounts {
+		if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(a) {
+			v.fail(fmt.Sprintf("%s.subscriberAccounts[%d]", k, i), quote(a), "not a 12-digit account ID")
+		}
+	}
+
+	sources := map[string]bool{}
+	if cfg.Demo.Enabled {
+		sources[DemoOrdersSource], sources[DemoUsersSource] = true, true
+		if cfg.Demo.Shards < 0 || cfg.Demo.Shards > 4 {
+			v.fail(Namespace+":demo.shards", fmt.Sprint(cfg.Demo.Shards), "must be 1..4")
+		}
+	}
+	for i, s := range cfg.StreamSources {
+		k := fmt.Sprintf("%s:streamSources[%d]", Namespace, i)
+		if !plainName.MatchString(s.Name) {
+			v.fail(k+".name", quote(s.Name), "must be 1-31 lower-case letters, digits or '-'")
+		} else if sources[s.Name] {
+			v.fail(k+".name", quote(s.Name), "used by another stream source")
+		}
+		sources[s.Name] = true
+		if _, ok := StreamKindOf(s.StreamArn); !ok {
+			v.fail(k+".streamArn", quote(s.StreamArn), "not a Kinesis stream ARN (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME) or DynamoDB stream ARN (arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL)")
+		}
+		if s.StreamKmsKeyArn != "" && !kmsKeyArn.MatchString(s.StreamKmsKeyArn) {
+			v.fail(k+".streamKmsKeyArn", quote(s.StreamKmsKeyArn), "not a KMS key ARN")
+		}
+		if s.ConsumerFunctionName == "" {
+			v.fail(k+".consumerFunctionName", `""`, "required: the function the mapping invokes")
+		}
+		if s.ConsumerRoleName == "" {
+			v.fail(k+".consumerRoleName", `""`, "required: the consumer's execution role, which gets the stream and destination permissions")
+		}
+		switch s.Destination {
+		case "", "sqs", "sns", "s3":
+		default:
+			v.fail(k+".destination", quote(s.Destination), "must be sqs, sns or s3")
+		}
+		if s.MaximumRetryAttempts != nil && (*s.MaximumRetryAttempts < 0 || *s.MaximumRetryAttempts > 10000) {
+			v.fail(k+".maximumRetryAttempts", fmt.Sprint(*s.MaximumRetryAttempts), "must be 0..10000 (infinite retries block the shard)")
+		}
+		if a := s.MaximumRecordAgeInSeconds; a != 0 && (a < 60 || a > 604800) {
+			v.fail(k+".maximumRecordAgeInSeconds", fmt.Sprint(a), "must be 60..604800")
+		}
+		if s.BatchSize < 0 || s.BatchSize > 10000 {
+			v.fail(k+".batchSize", fmt.Sprint(s.BatchSize), "must be 1..10000")
+		}
+		if s.ParallelizationFactor < 0 || s.ParallelizationFactor > 10 {
+			v.fail(k+".parallelizationFactor", fmt.Sprint(s.ParallelizationFactor), "must be 1..10")
+		}
+		switch s.StartingPosition {
+		case "", "LATEST", "TRIM_HORIZON":
+		default:
+			v.fail(k+".startingPosition", quote(s.StartingPosition), "must be LATEST or TRIM_HORIZON")
+		}
+	}
+
+	teams := map[string]bool{}
+	for i, t := range cfg.Teams {
+		k := fmt.Sprintf("%s:teams[%d]", Namespace, i)
+		if !plainName.MatchString(t.Name) {
+			v.fail(k+".name", quote(t.Name), "must be 1-31 lower-case letters, digits or '-'")
+		} else if teams[t.Name] {
+			v.fail(k+".name", quote(t.Name), "used by another team")
+		}
+		teams[t.Name] = true
+		if len(t.Subscriptions) == 0 {
+			v.fail(k+".subscriptions", "[]", "a team needs at least one subscription")
+		}
+		subs := map[string]bool{}
+		for j, s := range t.Subscriptions {
+			v.subscription(fmt.Sprintf("%s.subscriptions[%d]", k, j), s, subs, sources)
+		}
+	}
+
+	o := cfg.Operations
+	for i, e := range o.AlarmEmails {
+		if !strings.Contains(e, "@") || strings.ContainsAny(e, " \t") {
+			v.fail(fmt.Sprintf("%s:operations.alarmEmails[%d]", Namespace, i), quote(e), "not an e-mail address")
+		}
+	}
+	if o.PeriodSeconds != 0 && (o.PeriodSeconds < 60 || o.PeriodSeconds%60 != 0) {
+		v.fail(Namespace+":operations.periodSeconds", fmt.Sprint(o.PeriodSeconds), "must be a multiple of 60")
+	}
+}
+
+func (v *validator) subscription(k string, s SubscriptionConfig, names, sources map[string]bool) {
+	if !plainName.MatchString(s.Name) {
+		v.fail(k+".name", quote(s.Name), "must be 1-31 lower-case letters, digits or '-'")
+	} else if names[s.Name] {
+		v.fail(k+".name", quote(s.Name), "used by another subscription of the team")
+	}
+	names[s.Name] = true
+	if len(s.Streams) == 0 {
+		v.fail(k+".streams", "[]", "a subscription needs at least one stream")
+	}
+	for i, st := range s.Streams {
+		sk := fmt.Sprintf("%s.streams[%d]", k, i)
+		set := 0
+		for _, f := range []string{st.Arn, st.Prefix, st.StreamSource} {
+			if f != "" {
+				set++
+			}
+		}
+		switch {
+		case set != 1:
+			b, _ := json.Marshal(st)
+			v.fail(sk, string(b), "set exactly one of arn, prefix, streamSource")
+		case st.Arn != "":
+			if _, ok := StreamKindOf(st.Arn); !ok {
+				v.fail(sk+".arn", quote(st.Arn), "not a Kinesis stream ARN or DynamoDB stream ARN")
+			}
+		case st.Prefix != "":
+			if !streamArnPrefix.MatchString(st.Prefix) {
+				v.fail(sk+".prefix", quote(st.Prefix), "must start with arn:aws:kinesis: or arn:aws:dynamodb:")
+			}
+		default:
+			if !sources[st.StreamSource] {
+				v.fail(sk+".streamSource", quote(st.StreamSource), "no stream source has this name")
+			}
+		}
+	}
+	if len(s.DetailPattern) > 0 {
+		trimmed := bytes.TrimSpace(s.DetailPattern)
+		if len(trimmed) == 0 || trimmed[0] != '{' {
+			v.fail(k+".detailPattern", quote(string(s.DetailPattern)), "must be a JSON object")
+		} else if _, err := hydrantinfra.RulePattern("", false, []hydrantinfra.StreamMatch{{ARN: "x"}}, string(s.DetailPattern)); err != nil {
+			v.fail(k+".detailPattern", quote(string(s.DetailPattern)), err.Error())
+		}
+	}
+	if len(s.Targets) == 0 {
+		v.fail(k+".targets", "[]", "a subscription needs at least one target")
+	}
+	if len(s.Targets) > 5 {
+		v.fail(k+".targets", fmt.Sprintf("(%d targets)", len(s.Targets)), "EventBridge allows at most 5 targets per rule")
+	}
+	targets := map[string]bool{}
+	for i, t := range s.Targets {
+		v.target(fmt.Sprintf("%s.targets[%d]", k, i), t, targets)
+	}
+}
+
+func (v *validator) target(k string, t TargetConfig, names map[string]bool) {
+	if !plainName.MatchString(t.Name) {
+		v.fail(k+".name", quote(t.Name), "must be 1-31 lower-case letters, digits or '-'")
+	} else if names[t.Name] {
+		v.fail(k+".name", quote(t.Name), "used by another target of the subscription")
+	}
+	names[t.Name] = true
+	arnRequired := func(service string) {
+		if !anyArn.MatchString(t.Arn) || !strings.HasPrefix(strings.SplitN(t.Arn, ":", 4)[2], service) {
+			v.fail(k+".arn", quote(t.Arn), "must be the "+service+" ARN of the target")
+		}
+	}
+	switch hydrantinfra.TargetKind(t.Kind) {
+	case hydrantinfra.TargetSQS:
+		if t.CreateQueue {
+			if t.Arn != "" || t.QueueURL != "" {
+				v.fail(k+".createQueue", "true", "createQueue makes the queue: leave arn and queueUrl empty")
+			}
+		} else {
+			arnRequired("sqs")
+		}
+	case hydrantinfra.TargetLambda:
+		arnRequired("lambda")
+	case hydrantinfra.TargetSNS:
+		arnRequired("sns")
+	case hydrantinfra.TargetEventBus:
+		arnRequired("events")
+	case hydrantinfra.TargetAPIDestination:
+		d := t.APIDestination
+		if d == nil {
+			v.fail(k+".apiDestination", "null", "required for kind apidestination")
+			break
+		}
+		if !strings.HasPrefix(d.Endpoint, "https://") {
+			v.fail(k+".apiDestination.endpoint", quote(d.Endpoint), "must be an https URL")
+		}
+		if d.HTTPMethod == "" {
+			v.fail(k+".apiDestination.httpMethod", `""`, "required")
+		}
+		switch d.Authorization {
+		case "API_KEY":
+			if d.APIKeyName == "" {
+				v.fail(k+".apiDestination.apiKeyName", `""`, "required for API_KEY")
+			}
+			v.secret(k+".apiDestination.apiKeySecret", d.APIKeySecret)
+		case "BASIC":
+			if d.Username == "" {
+				v.fail(k+".apiDestination.username", `""`, "required for BASIC")
+			}
+			v.secret(k+".apiDestination.passwordSecret", d.PasswordSecret)
+		default:
+			v.fail(k+".apiDestination.authorization", quote(d.Authorization), "must be API_KEY or BASIC")
+		}
+	default:
+		kinds := make([]string, len(hydrantinfra.TargetKinds))
+		for i, kind := range hydrantinfra.TargetKinds {
+			kinds[i] = string(kind)
+		}
+		v.fail(k+".kind", quote(t.Kind), "unknown target kind (want "+strings.Join(kinds, ", ")+")")
+	}
+	if t.RetryAttempts != nil && (*t.RetryAttempts < 0 || *t.RetryAttempts > 185) {
+		v.fail(k+".retryAttempts", fmt.Sprint(*t.RetryAttempts), "must be 0..185")
+	}
+	if a := t.MaximumEventAgeSeconds; a != nil && (*a < 60 || *a > 86400) {
+		v.fail(k+".maximumEventAgeSeconds", fmt.Sprint(*a), "must be 60..86400")
+	}
+	if it := t.InputTransformer; it != nil && it.InputTemplate == "" {
+		v.fail(k+".inputTransformer.inputTemplate", `""`, "required")
+	}
+}
+
+func (v *validator) secret(key, name string) {
+	if !secretKeyName.MatchString(name) {
+		v.fail(key, quote(name), "must name a secret configuration key (letters, digits, '_')")
+		return
+	}
+	for _, s := range v.secretKeys {
+		if s == name {
+			return
+		}
+	}
+	v.secretKeys = append(v.secretKeys, name)
+}

@@ -1,0 +1,125 @@
+package stack_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/hydrant-dev/hydrant/infra/plan"
+	"github.com/hydrant-dev/hydrant/infra/stack"
+)
+
+type mapConfig map[string]string
+
+func (m mapConfig) GetConfig(key string) (string, bool) {
+	v, ok := m[key]
+	return v, ok
+}
+
+const okTarget = `{"name":"q","kind":"sqs","arn":"arn:aws:sqs:us-east-1:123456789012:q"}`
+const okStream = `{"arn":"arn:aws:kinesis:us-east-1:123456789012:stream/orders"}`
+
+func team(streams, targets string) string {
+	return `[{"name":"billing","subscriptions":[{"name":"main","streams":[` + streams + `],"targets":[` + targets + `]}]}]`
+}
+
+func TestLoadConfigErrorsNameKeyAndValue(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		config mapConfig
+		key    string
+		value  string
+	}{
+		{"malformed stream ARN", mapConfig{"hydrant:teams": team(`{"arn":"arn:aws:kinesis:us-east-1:123456789012:orders"}`, okTarget)},
+			"hydrant:teams[0].subscriptions[0].streams[0].arn", `"arn:aws:kinesis:us-east-1:123456789012:orders"`},
+		{"stream source ARN", mapConfig{"hydrant:streamSources": `[{"name":"o","streamArn":"arn:aws:sqs:us-east-1:123456789012:q","consumerFunctionName":"f","consumerRoleName":"r"}]`},
+			"hydrant:streamSources[0].streamArn", `"arn:aws:sqs:us-east-1:123456789012:q"`},
+		{"subscription without targets", mapConfig{"hydrant:teams": team(okStream, "")},
+			"hydrant:teams[0].subscriptions[0].targets", "[]"},
+		{"unknown target kind", mapConfig{"hydrant:teams": team(okStream, `{"name":"k","kind":"kafka","arn":"arn:aws:kafka:us-east-1:123456789012:cluster/x"}`)},
+			"hydrant:teams[0].subscriptions[0].targets[0].kind", `"kafka"`},
+		{"target ARN of the wrong service", mapConfig{"hydrant:teams": team(okStream, `{"name":"q","kind":"sqs","arn":"arn:aws:sns:us-east-1:123456789012:t"}`)},
+			"hydrant:teams[0].subscriptions[0].targets[0].arn", `"arn:aws:sns:us-east-1:123456789012:t"`},
+		{"two stream selectors in one", mapConfig{"hydrant:teams": team(`{"arn":"arn:aws:kinesis:us-east-1:123456789012:stream/a","prefix":"arn:aws:kinesis:"}`, okTarget)},
+			"hydrant:teams[0].subscriptions[0].streams[0]", `"prefix":"arn:aws:kinesis:"`},
+		{"unknown stream source", mapConfig{"hydrant:teams": team(`{"streamSource":"nope"}`, okTarget)},
+			"hydrant:teams[0].subscriptions[0].streams[0].streamSource", `"nope"`},
+		{"broad prefix", mapConfig{"hydrant:teams": team(`{"prefix":"arn:"}`, okTarget)},
+			"hydrant:teams[0].subscriptions[0].streams[0].prefix", `"arn:"`},
+		{"infinite retries", mapConfig{"hydrant:streamSources": `[{"name":"o","streamArn":"arn:aws:kinesis:us-east-1:123456789012:stream/o","consumerFunctionName":"f","consumerRoleName":"r","maximumRetryAttempts":-1}]`},
+			"hydrant:streamSources[0].maximumRetryAttempts", "-1"},
+		{"unknown key", mapConfig{"hydrant:router": `{"reservedConcurency":5}`},
+			"hydrant:router", `"{\"reservedConcurency\":5}"`},
+		{"not JSON", mapConfig{"hydrant:teams": `billing`},
+			"hydrant:teams", `"billing"`},
+		{"bad account", mapConfig{"hydrant:router": `{"subscriberAccounts":["12"]}`},
+			"hydrant:router.subscriberAccounts[0]", `"12"`},
+		{"detail pattern not an object", mapConfig{"hydrant:teams": `[{"name":"b","subscriptions":[{"name":"m","streams":[` + okStream + `],"detailPattern":[1],"targets":[` + okTarget + `]}]}]`},
+			"hydrant:teams[0].subscriptions[0].detailPattern", `"[1]"`},
+		{"missing secret", mapConfig{"hydrant:teams": team(okStream, `{"name":"w","kind":"apidestination","apiDestination":{"endpoint":"https://x.example","httpMethod":"POST","authorization":"API_KEY","apiKeyName":"k","apiKeySecret":"hookKey"}}`)},
+			"hydrant:hookKey", "(unset)"},
+		{"http endpoint", mapConfig{"hydrant:hookKey": "s", "hydrant:teams": team(okStream, `{"name":"w","kind":"apidestination","apiDestination":{"endpoint":"http://x.example","httpMethod":"POST","authorization":"API_KEY","apiKeyName":"k","apiKeySecret":"hookKey"}}`)},
+			"hydrant:teams[0].subscriptions[0].targets[0].apiDestination.endpoint", `"http://x.example"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := stack.LoadConfig(tc.config)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var ce *stack.ConfigError
+			if !errors.As(err, &ce) {
+				t.Fatalf("error %v is not a *ConfigError", err)
+			}
+			if !strings.Contains(err.Error(), tc.key+" = ") || !strings.Contains(err.Error(), tc.value) {
+				t.Fatalf("error %q does not name key %s and value %s", err, tc.key, tc.value)
+			}
+		})
+	}
+}
+
+func TestLoadConfigReportsEveryProblem(t *testing.T) {
+	_, err := stack.LoadConfig(mapConfig{
+		"hydrant:router": `{"intakeBatchSize":20,"logLevel":"loud"}`,
+		"hydrant:teams":  team(`{"arn":"x"}`, `{"name":"q","kind":"ftp"}`),
+	})
+	for _, want := range []string{"intakeBatchSize = 20", `logLevel = "loud"`, `streams[0].arn = "x"`, `kind = "ftp"`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not report %s", err, want)
+		}
+	}
+}
+
+// TestProgramReturnsConfigErrors: invalid configuration fails the run with the error, not a
+// panic.
+func TestProgramReturnsConfigErrors(t *testing.T) {
+	_, err := plan.Run("hydrant", "bad", map[string]string{"hydrant:teams": team(okStream, "")}, nil, stack.Program(code))
+	if err == nil || !strings.Contains(err.Error(), "hydrant:teams[0].subscriptions[0].targets = []") {
+		t.Fatalf("error %v", err)
+	}
+}
+
+func TestSecretsStaySecret(t *testing.T) {
+	config := map[string]string{
+		"hydrant:hookKey": "s3cr3t-value",
+		"hydrant:teams":   team(okStream, `{"name":"w","kind":"apidestination","apiDestination":{"endpoint":"https://x.example","httpMethod":"POST","authorization":"API_KEY","apiKeyName":"k","apiKeySecret":"hookKey"}}`),
+	}
+	rec, err := plan.Run("hydrant", "secret", config, []string{"hydrant:hookKey"}, stack.Program(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, ok := rec.Raw("aws:cloudwatch/eventConnection:EventConnection", "billing-main-w-connection")
+	if !ok {
+		t.Fatal("no connection")
+	}
+	v := raw.Inputs["authParameters"].ObjectValue()["apiKey"].ObjectValue()["value"]
+	if !v.IsSecret() || v.SecretValue().Element.StringValue() != "s3cr3t-value" {
+		t.Errorf("API key sent to the engine as %v, want the configured value marked secret", v)
+	}
+	out, err := rec.Plan().JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "s3cr3t-value") {
+		t.Error("the plan shows the secret")
+	}
+}

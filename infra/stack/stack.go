@@ -1,0 +1,286 @@
+// Package stack is Hydrant's Pulumi program: it reads the stack's typed configuration and wires
+// the components of package hydrantinfra from it (router, stream sources, team subscriptions,
+// operations, and for the demo stack a stream, a table and consumers that fail on poison
+// records). infra/main.go runs it for `pulumi up`; `hydrant plan` runs it offline.
+package stack
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
+	"github.com/hydrant-dev/hydrant/infra/lambdabuild"
+	"github.com/hydrant-dev/hydrant/schemas"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Handler packages, relative to the module root.
+const (
+	HydratePackage      = "./handlers/hydrate"
+	DemoConsumerPackage = "./handlers/democonsumer"
+)
+
+// Code supplies the deployment archive of a handler package.
+type Code interface {
+	Archive(pkg string) (pulumi.Archive, error)
+}
+
+// BuildCode compiles each handler (reproducibly) when the program asks for it: the mode of
+// `pulumi up` and `pulumi preview`.
+type BuildCode struct {
+	Context context.Context
+	Builder lambdabuild.Builder
+}
+
+// Archive builds pkg and returns its zip.
+func (b BuildCode) Archive(pkg string) (pulumi.Archive, error) {
+	path, err := b.Builder.Build(b.Context, pkg)
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.NewFileArchive(path), nil
+}
+
+// PlannedCode names where each archive would be without compiling anything: the mode of
+// `hydrant plan` and of tests.
+type PlannedCode struct {
+	Builder lambdabuild.Builder
+}
+
+// Archive returns the archive path Build would write.
+func (p PlannedCode) Archive(pkg string) (pulumi.Archive, error) {
+	path, err := p.Builder.ArchivePath(pkg)
+	if err != nil {
+		return nil, err
+	}
+	return pulumi.NewFileArchive(path), nil
+}
+
+// Program is the Pulumi program: LoadConfig, then Deploy.
+func Program(code Code) pulumi.RunFunc {
+	return func(ctx *pulumi.Context) error {
+		cfg, err := LoadConfig(ctx)
+		if err != nil {
+			return err
+		}
+		_, err = Deploy(ctx, cfg, code)
+		return err
+	}
+}
+
+// RegistrySchemas are the schema registry's content: the files of package schemas.
+func RegistrySchemas() ([]hydrantinfra.Schema, error) {
+	var out []hydrantinfra.Schema
+	for _, s := range schemas.All() {
+		content, err := s.Content()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, hydrantinfra.Schema{Name: s.Name, Description: s.Description, Content: string(content)})
+	}
+	return out, nil
+}
+
+// Deployment is what Deploy created.
+type Deployment struct {
+	Router        *hydrantinfra.Router
+	StreamSources map[string]*hydrantinfra.StreamSource
+	Subscriptions map[string]*hydrantinfra.Subscription // by "team-subscription"
+	Operations    *hydrantinfra.Operations
+}
+
+// Deploy creates the components described by cfg.
+func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
+	hydrateCode, err := code.Archive(HydratePackage)
+	if err != nil {
+		return nil, fmt.Errorf("hydrate function code: %w", err)
+	}
+	regSchemas, err := RegistrySchemas()
+	if err != nil {
+		return nil, err
+	}
+	rc := cfg.Router
+	archiveDays := hydrantinfra.DefaultArchiveRetentionDays
+	if rc.ArchiveRetentionDays != nil {
+		archiveDays = *rc.ArchiveRetentionDays
+	}
+	tags := map[string]string{"hydrant:stack": ctx.Stack()}
+	router, err := hydrantinfra.NewRouter(ctx, "hydrant", &hydrantinfra.RouterArgs{
+		HydrateCode:                hydrateCode,
+		EventSource:                rc.EventSource,
+		BusName:                    rc.BusName,
+		ArchiveRetentionDays:       archiveDays,
+		ReservedConcurrency:        rc.ReservedConcurrency,
+		HydrateMemoryMB:            rc.HydrateMemoryMB,
+		HydrateTimeoutSeconds:      rc.HydrateTimeoutSeconds,
+		IntakeBatchSize:            rc.IntakeBatchSize,
+		IntakeMaxReceiveCount:      rc.IntakeMaxReceiveCount,
+		MaxEntrySize:               rc.MaxEntrySize,
+		LogRetentionDays:           rc.LogRetentionDays,
+		LogLevel:                   rc.LogLevel,
+		FailureObjectRetentionDays: rc.FailureObjectRetentionDays,
+		ClaimCheckRetentionDays:    rc.ClaimCheckRetentionDays,
+		ArchiveObjectRetentionDays: rc.ArchiveObjectRetentionDays,
+		CatchAllAlarmThreshold:     rc.CatchAllAlarmThreshold,
+		SubscriberAccounts:         rc.SubscriberAccounts,
+		Schemas:                    regSchemas,
+		Tags:                       tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d := &Deployment{Router: router, StreamSources: map[string]*hydrantinfra.StreamSource{}, Subscriptions: map[string]*hydrantinfra.Subscription{}}
+
+	// Stream sources: the configured ones, then the demo's.
+	streamArns := map[string]pulumi.StringInput{}
+	destination := func(kind string) (hydrantinfra.DestinationKind, pulumi.StringInput) {
+		switch kind {
+		case "sqs":
+			return hydrantinfra.DestinationSQS, router.IntakeQueueArn
+		case "sns":
+			return hydrantinfra.DestinationSNS, router.IntakeTopicArn
+		}
+		// S3 is the default: the failure record then carries the batch's payload.
+		return hydrantinfra.DestinationS3, router.FailureBucketArn
+	}
+	for _, sc := range cfg.StreamSources {
+		kind, _ := StreamKindOf(sc.StreamArn)
+		destKind, destArn := destination(sc.Destination)
+		args := &hydrantinfra.StreamSourceArgs{
+			Kind:                      kind,
+			StreamArn:                 pulumi.String(sc.StreamArn),
+			ConsumerFunctionName:      pulumi.String(sc.ConsumerFunctionName),
+			ConsumerRoleName:          pulumi.String(sc.ConsumerRoleName),
+			DestinationKind:           destKind,
+			DestinationArn:            destArn,
+			HydrateRoleName:           router.HydrateRoleName,
+			BatchSize:                 sc.BatchSize,
+			MaximumRetryAttempts:      sc.MaximumRetryAttempts,
+			MaximumRecordAgeInSeconds: sc.MaximumRecordAgeInSeconds,
+			StartingPosition:          sc.StartingPosition,
+			ParallelizationFactor:     sc.ParallelizationFactor,
+			Tags:                      tags,
+		}
+		if sc.StreamKmsKeyArn != "" {
+			args.StreamKmsKeyArn = pulumi.String(sc.StreamKmsKeyArn)
+		}
+		src, err := hydrantinfra.NewStreamSource(ctx, sc.Name, args)
+		if err != nil {
+			return nil, err
+		}
+		d.StreamSources[sc.Name] = src
+		streamArns[sc.Name] = pulumi.String(sc.StreamArn)
+	}
+	if cfg.Demo.Enabled {
+		demo, err := deployDemo(ctx, cfg.Demo, router, code, tags)
+		if err != nil {
+			return nil, err
+		}
+		for name, src := range demo.sources {
+			d.StreamSources[name] = src
+			streamArns[name] = demo.streamArns[name]
+		}
+	}
+
+	// Team subscriptions.
+	watches := []hydrantinfra.Watch{router.Watch()}
+	for _, team := range cfg.Teams {
+		for _, sc := range team.Subscriptions {
+			name := team.Name + "-" + sc.Name
+			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name})
+			if err != nil {
+				return nil, err
+			}
+			d.Subscriptions[name] = sub
+			watches = append(watches, sub.Watch())
+		}
+	}
+
+	ops, err := hydrantinfra.NewOperations(ctx, "hydrant-ops", &hydrantinfra.OperationsArgs{
+		Watches:       watches,
+		AlarmEmails:   cfg.Operations.AlarmEmails,
+		PeriodSeconds: cfg.Operations.PeriodSeconds,
+		DashboardName: cfg.Operations.DashboardName,
+		Tags:          tags,
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Operations = ops
+
+	ctx.Export("busName", router.BusName)
+	ctx.Export("busArn", router.BusArn)
+	ctx.Export("eventSource", router.EventSource)
+	ctx.Export("intakeQueueUrl", router.IntakeQueueUrl)
+	ctx.Export("intakeQueueArn", router.IntakeQueueArn)
+	ctx.Export("intakeTopicArn", router.IntakeTopicArn)
+	ctx.Export("failureBucketName", router.FailureBucketName)
+	ctx.Export("failureBucketArn", router.FailureBucketArn)
+	ctx.Export("hydrateRoleName", router.HydrateRoleName)
+	ctx.Export("hydrateFunctionName", router.HydrateFunctionName)
+	ctx.Export("schemaRegistryName", router.SchemaRegistryName)
+	ctx.Export("alarmTopicArn", ops.AlarmTopicArn)
+	ctx.Export("dashboardName", ops.DashboardName)
+	return d, nil
+}
+
+func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string) (*hydrantinfra.Subscription, error) {
+	args := &hydrantinfra.SubscriptionArgs{
+		EventBusName:             router.BusName,
+		EventSource:              cfg.Router.EventSource,
+		IncludeHydrationFailures: sc.IncludeHydrationFailures,
+		Tags:                     tags,
+	}
+	if len(sc.DetailPattern) > 0 {
+		args.DetailPattern = string(sc.DetailPattern)
+	}
+	for _, st := range sc.Streams {
+		switch {
+		case st.Arn != "":
+			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Arn)})
+		case st.Prefix != "":
+			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Prefix), Prefix: true})
+		default:
+			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: streamArns[st.StreamSource]})
+		}
+	}
+	for _, tc := range sc.Targets {
+		t := hydrantinfra.Target{
+			Name:                   tc.Name,
+			Kind:                   hydrantinfra.TargetKind(tc.Kind),
+			ManageTopicPolicy:      tc.ManageTopicPolicy,
+			RetryAttempts:          tc.RetryAttempts,
+			MaximumEventAgeSeconds: tc.MaximumEventAgeSeconds,
+		}
+		if tc.Arn != "" {
+			t.Arn = pulumi.String(tc.Arn)
+		}
+		if tc.QueueURL != "" {
+			t.QueueURL = pulumi.String(tc.QueueURL)
+		}
+		if tc.CreateQueue {
+			q, err := hydrantinfra.NewEncryptedQueue(ctx, name+"-"+tc.Name+"-queue", tags)
+			if err != nil {
+				return nil, err
+			}
+			t.Arn, t.QueueURL = q.Arn, q.Url
+		}
+		if it := tc.InputTransformer; it != nil {
+			t.InputTransformer = &hydrantinfra.InputTransformer{InputPaths: it.InputPaths, InputTemplate: it.InputTemplate}
+		}
+		if d := tc.APIDestination; d != nil {
+			t.APIDestination = &hydrantinfra.APIDestination{
+				Endpoint: d.Endpoint, HTTPMethod: d.HTTPMethod, RateLimitPerSecond: d.RateLimitPerSecond,
+				Authorization: d.Authorization, APIKeyName: d.APIKeyName, Username: d.Username,
+			}
+			if d.APIKeySecret != "" {
+				t.APIDestination.APIKeyValue = cfg.Secrets[d.APIKeySecret]
+			}
+			if d.PasswordSecret != "" {
+				t.APIDestination.Password = cfg.Secrets[d.PasswordSecret]
+			}
+		}
+		args.Targets = append(args.Targets, t)
+	}
+	return hydrantinfra.NewSubscription(ctx, name, args)
+}

@@ -1,0 +1,243 @@
+package stack_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
+	"github.com/hydrant-dev/hydrant/infra/lambdabuild"
+	"github.com/hydrant-dev/hydrant/infra/plan"
+	"github.com/hydrant-dev/hydrant/infra/stack"
+	"github.com/hydrant-dev/hydrant/internal/eventpattern"
+)
+
+var code = stack.PlannedCode{Builder: lambdabuild.Builder{ModuleDir: "../..", OutDir: "/build/lambda"}}
+
+// runStack runs the program with a stack file of the repository, as `hydrant plan` does.
+func runStack(t *testing.T, name string) plan.Plan {
+	t.Helper()
+	cfg, err := plan.LoadStackConfig("../..", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := plan.Run(cfg.Project, cfg.Stack, cfg.Values, cfg.SecretKeys, stack.Program(code))
+	if err != nil {
+		t.Fatalf("stack %s: %v", name, err)
+	}
+	p := rec.Plan()
+	for _, v := range p.Check() {
+		t.Errorf("stack %s: %s", name, v)
+	}
+	return p
+}
+
+func find(t *testing.T, p plan.Plan, typ, name string) plan.Resource {
+	t.Helper()
+	r, ok := p.Find(typ, name)
+	if !ok {
+		t.Fatalf("no %s named %s", typ, name)
+	}
+	return r
+}
+
+func names(p plan.Plan, typ string) []string {
+	var out []string
+	for _, r := range p.OfType(typ) {
+		out = append(out, r.Name)
+	}
+	return out
+}
+
+func TestRegistryContentIsTheSchemaFiles(t *testing.T) {
+	p := runStack(t, "demo")
+	files, err := filepath.Glob("../../schemas/*.schema.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("schema files: %v %v", files, err)
+	}
+	schemas := p.OfType("aws:schemas/schema:Schema")
+	if len(schemas) != len(files) {
+		t.Errorf("%d registry schemas, %d files in schemas/", len(schemas), len(files))
+	}
+	byContent := map[string]string{}
+	for _, s := range schemas {
+		if s.Inputs["type"] != "JSONSchemaDraft4" {
+			t.Errorf("schema %s type %v", s.Name, s.Inputs["type"])
+		}
+		byContent[s.Inputs["content"].(string)] = s.Inputs["name"].(string)
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := byContent[string(b)]; !ok {
+			t.Errorf("no registry schema has the content of %s", f)
+		}
+	}
+	got := []string{}
+	for _, n := range byContent {
+		got = append(got, n)
+	}
+	for _, want := range []string{"hydrant@RecordHydrated", "hydrant@RecordHydrationFailed"} {
+		if !strings.Contains(strings.Join(got, " "), want) {
+			t.Errorf("registry schemas %v lack %s", got, want)
+		}
+	}
+}
+
+func TestDemoStack(t *testing.T) {
+	p := runStack(t, "demo")
+	if got := names(p, "aws:lambda/function:Function"); !reflect.DeepEqual(got, []string{"demo-orders-consumer", "demo-users-consumer", "hydrant-hydrate"}) {
+		t.Errorf("functions %v", got)
+	}
+	hydrate := find(t, p, "aws:lambda/function:Function", "hydrant-hydrate")
+	if got := hydrate.Inputs["code"]; !reflect.DeepEqual(got, map[string]any{"archive": "/build/lambda/hydrate.zip"}) {
+		t.Errorf("hydrate code %v", got)
+	}
+	consumer := find(t, p, "aws:lambda/function:Function", "demo-orders-consumer")
+	if got := consumer.Inputs["code"]; !reflect.DeepEqual(got, map[string]any{"archive": "/build/lambda/democonsumer.zip"}) {
+		t.Errorf("consumer code %v", got)
+	}
+	// Two stream mappings with the failure settings, and the intake mapping.
+	esms := map[string]plan.Resource{}
+	for _, r := range p.OfType("aws:lambda/eventSourceMapping:EventSourceMapping") {
+		esms[r.Name] = r
+	}
+	if len(esms) != 3 {
+		t.Fatalf("mappings %v", esms)
+	}
+	orders, users := esms["demo-orders-mapping"], esms["demo-users-mapping"]
+	if orders.Inputs["eventSourceArn"] != "arn:aws:kinesis:us-east-1:123456789012:stream/demo-orders" ||
+		orders.Inputs["destinationConfig"].(map[string]any)["onFailure"].(map[string]any)["destinationArn"] != "arn:aws:sqs:us-east-1:123456789012:hydrant-intake" {
+		t.Errorf("orders mapping %v", orders.Inputs)
+	}
+	if users.Inputs["eventSourceArn"] != "arn:aws:dynamodb:us-east-1:123456789012:table/demo-users/stream/2026-01-01T00:00:00.000" ||
+		users.Inputs["destinationConfig"].(map[string]any)["onFailure"].(map[string]any)["destinationArn"] != "arn:aws:s3:::hydrant-failures" {
+		t.Errorf("users mapping %v", users.Inputs)
+	}
+	stream := find(t, p, "aws:kinesis/stream:Stream", "demo-orders")
+	if stream.Inputs["encryptionType"] != "KMS" {
+		t.Errorf("demo stream not encrypted: %v", stream.Inputs)
+	}
+	table := find(t, p, "aws:dynamodb/table:Table", "demo-users")
+	if table.Inputs["streamEnabled"] != true || table.Inputs["streamViewType"] != "NEW_AND_OLD_IMAGES" {
+		t.Errorf("demo table %v", table.Inputs)
+	}
+	// Each team's rule matches its stream's events and not the other team's.
+	kinesisArn := "arn:aws:kinesis:us-east-1:123456789012:stream/demo-orders"
+	ddbArn := "arn:aws:dynamodb:us-east-1:123456789012:table/demo-users/stream/2026-01-01T00:00:00.000"
+	matches(t, p, map[string]map[string]bool{
+		"orders-failures-rule": {
+			ev("RecordHydrated", kinesisArn): true, ev("RecordHydrated", ddbArn): false,
+			ev("RecordHydrationFailed", kinesisArn): false,
+		},
+		"users-failures-rule": {
+			ev("RecordHydrated", ddbArn): true, ev("RecordHydrationFailed", ddbArn): true,
+			ev("RecordHydrated", kinesisArn): false,
+		},
+	})
+	// Hydrant created the teams' queues, with policies letting only their rules send.
+	for _, q := range []string{"orders-failures-inbox-queue", "users-failures-inbox-queue"} {
+		find(t, p, "aws:sqs/queue:Queue", q)
+	}
+}
+
+func ev(detailType, streamArn string) string {
+	return fmt.Sprintf(`{"version":"0","id":"e","detail-type":%q,"source":"hydrant","account":"123456789012","time":"2026-11-28T10:00:00Z","region":"us-east-1","resources":[%q],"detail":{"streamArn":%q,"record":{"kinesis":{"partitionKey":"eu-1"}}}}`,
+		detailType, streamArn, streamArn)
+}
+
+// matches checks each rule's pattern, compiled with the project's matcher, against events.
+func matches(t *testing.T, p plan.Plan, want map[string]map[string]bool) {
+	t.Helper()
+	for rule, cases := range want {
+		src := find(t, p, "aws:cloudwatch/eventRule:EventRule", rule).Inputs["eventPattern"].(string)
+		pat, err := eventpattern.Compile([]byte(src))
+		if err != nil {
+			t.Fatalf("rule %s pattern %s: %v", rule, src, err)
+		}
+		for event, match := range cases {
+			got, err := pat.MatchJSON([]byte(event))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != match {
+				t.Errorf("rule %s (%s) on %s: match %v, want %v", rule, src, event, got, match)
+			}
+		}
+	}
+}
+
+func TestExampleStack(t *testing.T) {
+	p := runStack(t, "example")
+	if got := names(p, hydrantinfra.SubscriptionType); !reflect.DeepEqual(got, []string{"billing-orders", "crm-customers"}) {
+		t.Errorf("subscriptions %v", got)
+	}
+	if got := names(p, hydrantinfra.StreamSourceType); !reflect.DeepEqual(got, []string{"customers", "orders"}) {
+		t.Errorf("stream sources %v", got)
+	}
+	if got := len(p.OfType("aws:cloudwatch/eventTarget:EventTarget")); got != 2+5+1 {
+		t.Errorf("%d targets, want 8 (2 router, 5 billing, 1 crm)", got)
+	}
+	orders := find(t, p, "aws:lambda/eventSourceMapping:EventSourceMapping", "orders-mapping")
+	if orders.Inputs["destinationConfig"].(map[string]any)["onFailure"].(map[string]any)["destinationArn"] != "arn:aws:s3:::hydrant-failures" {
+		t.Errorf("orders mapping destination %v", orders.Inputs["destinationConfig"])
+	}
+	conn := find(t, p, "aws:cloudwatch/eventConnection:EventConnection", "billing-orders-webhook-connection")
+	if got := conn.Inputs["authParameters"].(map[string]any)["apiKey"].(map[string]any)["value"]; got != plan.Secret {
+		t.Errorf("API key recorded as %v, want it secret", got)
+	}
+	bus := find(t, p, "aws:cloudwatch/eventBus:EventBus", "hydrant-bus")
+	if bus.Inputs["name"] != "hydrant" {
+		t.Errorf("bus name %v", bus.Inputs["name"])
+	}
+	orderArn := "arn:aws:kinesis:eu-west-1:123456789012:stream/orders"
+	custArn := "arn:aws:dynamodb:eu-west-1:123456789012:table/customers/stream/2026-01-01T00:00:00.000"
+	matches(t, p, map[string]map[string]bool{
+		"billing-orders-rule": {
+			ev("RecordHydrated", orderArn): true,
+			ev("RecordHydrated", "arn:aws:kinesis:eu-west-1:123456789012:stream/orders-eu"): true,
+			ev("RecordHydrationFailed", orderArn): true,
+			ev("RecordHydrated", "arn:aws:kinesis:eu-west-1:123456789012:stream/ordersx"): false,
+			ev("RecordHydrated", custArn): false,
+		},
+		"crm-customers-rule": {
+			ev("RecordHydrated", custArn): true,
+			ev("RecordHydrated", orderArn): false,
+			ev("RecordHydrationFailed", custArn): false,
+		},
+	})
+}
+
+func TestEveryStackFilePlansCleanly(t *testing.T) {
+	files, err := filepath.Glob("../../Pulumi.*.yaml")
+	if err != nil || len(files) < 2 {
+		t.Fatalf("stack files %v %v", files, err)
+	}
+	for _, f := range files {
+		name := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml")
+		t.Run(name, func(t *testing.T) { runStack(t, name) })
+	}
+}
+
+func TestEmptyConfigDeploysTheRouter(t *testing.T) {
+	rec, err := plan.Run("hydrant", "bare", nil, nil, stack.Program(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rec.Plan()
+	for _, v := range p.Check() {
+		t.Error(v)
+	}
+	if len(p.OfType(hydrantinfra.RouterType)) != 1 || len(p.OfType(hydrantinfra.OperationsType)) != 1 || len(p.OfType(hydrantinfra.SubscriptionType)) != 0 {
+		t.Errorf("components: %v", p.Resources)
+	}
+	archive := find(t, p, "aws:cloudwatch/eventArchive:EventArchive", "hydrant-archive")
+	if archive.Inputs["retentionDays"] != float64(hydrantinfra.DefaultArchiveRetentionDays) {
+		t.Errorf("archive retention %v", archive.Inputs["retentionDays"])
+	}
+}
