@@ -133,7 +133,9 @@ func (d *dispatcher) backoff(retries int) time.Duration {
 	if ceiling <= 0 || ceiling > d.s.opts.RetryMaxDelay {
 		ceiling = d.s.opts.RetryMaxDelay
 	}
-	return time.Duration(rand.Int64N(int64(ceiling)) + 1)
+	// "Equal jitter": at least half the exponential delay, so retries never bunch up at zero.
+	half := ceiling / 2
+	return half + time.Duration(rand.Int64N(int64(ceiling-half)+1))
 }
 
 // close waits for the pending jobs until ctx ends, then stops the workers; the jobs still

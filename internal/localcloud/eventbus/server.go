@@ -68,8 +68,9 @@ type Options struct {
 	// Workers is the size of the delivery worker pool. Default 8.
 	Workers int
 
-	// RetryBaseDelay is the first retry's backoff ceiling; each retry doubles it, up to
-	// RetryMaxDelay, with full jitter. Defaults 1 s and 3 min. Tests set a millisecond.
+	// RetryBaseDelay is the first retry's backoff; each retry doubles it, up to RetryMaxDelay,
+	// and the delay is jittered between half and all of it. Defaults 1 s and 3 min; tests set
+	// a millisecond.
 	RetryBaseDelay time.Duration
 	RetryMaxDelay  time.Duration
 

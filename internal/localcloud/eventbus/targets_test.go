@@ -177,9 +177,8 @@ func TestLambdaSNSAndFIFOTargets(t *testing.T) {
 	if ev := decodeEvent(t, aws.ToString(m.Body)); ev.ID != id {
 		t.Errorf("FIFO message %s", aws.ToString(m.Body))
 	}
-	if g := m.Attributes["MessageGroupId"]; g != "" && g != "group-1" {
-		t.Errorf("FIFO MessageGroupId %q", g)
-	}
+	// goaws v0.4.5 does not return MessageGroupId on receive, so the group id itself is not
+	// observable here; PutTargets' refusal of a FIFO target without one is tested above.
 }
 
 func TestAPIDestinationTarget(t *testing.T) {
@@ -324,3 +323,21 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
+
+// An event whose next retry would come after MaximumEventAgeInSeconds goes to the DLQ with
+// that condition: here the first backoff (5–10 min) exceeds the 60 s the target allows.
+func TestEventAgeExhaustsRetries(t *testing.T) {
+	h := newHarness(t, func(o *eventbus.Options) { o.RetryBaseDelay, o.RetryMaxDelay = 10*time.Minute, 10*time.Minute })
+	bus, _ := h.bus("age")
+	dlqURL, dlqARN := h.queue("age-dlq", nil)
+	failing := &capture{fail: 1 << 30}
+	h.rule(bus, "r", `{"source":["app"]}`)
+	h.targets(bus, "r", ebtypes.Target{Id: aws.String("fn"), Arn: aws.String(h.function("failing", failing)),
+		RetryPolicy:      &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(185), MaximumEventAgeInSeconds: aws.Int32(60)},
+		DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqARN)}})
+	h.put(entry(bus, "app", "thing", `{}`))
+	m := h.receive(dlqURL, 1)[0]
+	if attr(m, "EXHAUSTED_RETRY_CONDITION") != "MaximumEventAgeInSeconds" || attr(m, "RETRY_ATTEMPTS") != "0" || attr(m, "ERROR_CODE") != "ERROR_FROM_TARGET" {
+		t.Fatalf("DLQ attributes %v", m.MessageAttributes)
+	}
+}
