@@ -36,8 +36,9 @@ const exitUsage = 2
 func commands() map[string]command {
 	return map[string]command{
 		// Each sub-command's file adds its entry here.
-		"rules": rulesCommand(),
-		"local": localCommand(),
+		"rules":   rulesCommand(),
+		"hydrate": hydrateCommand(),
+		"local":   localCommand(),
 	}
 }
 

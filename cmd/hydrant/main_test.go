@@ -1,0 +1,10 @@
+package main
+
+import (
+	"testing"
+
+	"github.com/hydrant-dev/hydrant/internal/emulators"
+)
+
+// Commands that read streams or talk to the bus are tested against the emulators.
+func TestMain(m *testing.M) { emulators.Main(m) }

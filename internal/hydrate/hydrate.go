@@ -1,0 +1,250 @@
+// Package hydrate is Hydrant's use case: it turns one on-failure message (any intake shape)
+// into events, one RecordHydrated per record of the failed batch and one
+// RecordHydrationFailed per part of the batch that can no longer be read, so that nothing
+// of a failed batch disappears silently. The Lambda handler, the CLI and the local cloud all
+// call it; where the events go is the caller's Sink.
+package hydrate
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/internal/failure"
+	"github.com/hydrant-dev/hydrant/internal/streams"
+)
+
+// Reader reads a failed range back from its stream (streams.KinesisReader, streams.DynamoDBReader).
+type Reader interface {
+	Read(ctx context.Context, r streams.Range, fn func(streams.Record) error) (streams.Report, error)
+}
+
+// ObjectGetter is the part of the S3 client used to fetch on-failure objects.
+type ObjectGetter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Event is an event as Hydrant puts it on the bus; EventBridge adds id, time, account and region.
+type Event struct {
+	Source     string              `json:"source"`
+	DetailType string              `json:"detail-type"`
+	Resources  []string            `json:"resources"`
+	Detail     hydrantevent.Detail `json:"detail"`
+}
+
+// Sink receives the events of a failure, one at a time, so that memory stays bounded by what
+// the sink buffers whatever the batch size.
+type Sink interface {
+	Emit(ctx context.Context, e Event) error
+}
+
+// Hydrator turns failure messages into events.
+type Hydrator struct {
+	kinesis  Reader
+	dynamodb Reader
+	objects  ObjectGetter
+	source   string
+	log      *slog.Logger
+}
+
+// Config holds what a Hydrator reads from. Readers and Objects may be nil when the caller
+// knows that kind of input cannot arrive; a message that needs one then fails clearly.
+type Config struct {
+	Kinesis  Reader
+	DynamoDB Reader
+	Objects  ObjectGetter
+	Source   string // the events' source; default hydrantevent.DefaultSource
+	Logger   *slog.Logger
+}
+
+// New returns a Hydrator.
+func New(cfg Config) *Hydrator {
+	h := &Hydrator{kinesis: cfg.Kinesis, dynamodb: cfg.DynamoDB, objects: cfg.Objects, source: cfg.Source, log: cfg.Logger}
+	if h.source == "" {
+		h.source = hydrantevent.DefaultSource
+	}
+	if h.log == nil {
+		h.log = slog.New(slog.DiscardHandler)
+	}
+	return h
+}
+
+// Result counts what hydrating one message produced.
+type Result struct {
+	Failures int               // on-failure records handled (an S3 notification may name several)
+	Hydrated int               // RecordHydrated events emitted
+	Failed   int               // RecordHydrationFailed events emitted
+	Bytes    int64             // record data bytes recovered
+	Missing  []streams.Missing // parts of ranges that could not be read
+}
+
+func (r *Result) add(o Result) {
+	r.Failures += o.Failures
+	r.Hydrated += o.Hydrated
+	r.Failed += o.Failed
+	r.Bytes += o.Bytes
+	r.Missing = append(r.Missing, o.Missing...)
+}
+
+// Hydrate emits the events for one parsed intake message. An error means the message was not
+// fully handled and must be retried (events already emitted carry deterministic ids, so a
+// retry's duplicates can be dropped by consumers); records that are gone for good are not
+// errors but RecordHydrationFailed events.
+func (h *Hydrator) Hydrate(ctx context.Context, msg failure.Message, sink Sink) (Result, error) {
+	var res Result
+	if msg.Record != nil {
+		r, err := h.hydrateRecord(ctx, msg.Record, string(msg.Destination), sink)
+		res.add(r)
+		if err != nil {
+			return res, err
+		}
+	}
+	for _, obj := range msg.Objects {
+		rec, err := h.fetchObject(ctx, obj)
+		if err != nil {
+			return res, err
+		}
+		r, err := h.hydrateRecord(ctx, rec, hydrantevent.DestinationS3, sink)
+		res.add(r)
+		if err != nil {
+			return res, fmt.Errorf("hydrate s3://%s/%s: %w", obj.Bucket, obj.Key, err)
+		}
+	}
+	return res, nil
+}
+
+func (h *Hydrator) fetchObject(ctx context.Context, obj failure.ObjectRef) (*failure.Record, error) {
+	if h.objects == nil {
+		return nil, fmt.Errorf("get s3://%s/%s: no S3 client configured", obj.Bucket, obj.Key)
+	}
+	in := &s3.GetObjectInput{Bucket: aws.String(obj.Bucket), Key: aws.String(obj.Key)}
+	if obj.VersionID != "" {
+		in.VersionId = aws.String(obj.VersionID)
+	}
+	out, err := h.objects.GetObject(ctx, in)
+	if err != nil {
+		return nil, fmt.Errorf("get s3://%s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	defer out.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, out.Body); err != nil {
+		return nil, fmt.Errorf("read s3://%s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	rec, err := failure.ParseObject(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("parse s3://%s/%s: %w", obj.Bucket, obj.Key, err)
+	}
+	return rec, nil
+}
+
+// hydrateRecord emits the events for one on-failure record: from its payload when the S3
+// destination carried the batch, otherwise read back from the stream.
+func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, destination string, sink Sink) (Result, error) {
+	b := newBuilder(rec, destination, h.source)
+	res := Result{Failures: 1}
+	log := h.log.With(
+		slog.String("requestId", rec.RequestContext.RequestID),
+		slog.String("streamArn", b.streamARN),
+		slog.String("shardId", b.batch.ShardID),
+		slog.String("startSequenceNumber", b.batch.StartSequenceNumber),
+		slog.String("endSequenceNumber", b.batch.EndSequenceNumber),
+		slog.Int("batchSize", b.batch.BatchSize),
+		slog.String("destination", destination),
+	)
+
+	emitRecord := func(r streams.Record) error {
+		e, err := b.record(r)
+		if err != nil {
+			return err
+		}
+		if d, ok := e.Detail.(*hydrantevent.RecordHydrationFailed); ok {
+			res.Failed++
+			log.Warn("record hydration failed", slog.String("sequenceNumber", d.Missing.StartSequenceNumber), slog.String("reason", d.Reason), slog.String("message", d.Message))
+		} else {
+			res.Hydrated++
+			res.Bytes += recordBytes(r)
+		}
+		return sink.Emit(ctx, e)
+	}
+
+	if rec.Payload != nil {
+		if err := h.emitPayload(rec, emitRecord); err != nil {
+			return res, err
+		}
+		log.Info("failure hydrated from its S3 payload", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed))
+		return res, nil
+	}
+
+	reader := h.kinesis
+	if rec.StreamType() == failure.StreamTypeDynamoDB {
+		reader = h.dynamodb
+	}
+	if reader == nil {
+		return res, fmt.Errorf("hydrate %s shard %s: no %s reader configured", b.streamARN, b.batch.ShardID, rec.StreamType())
+	}
+	rng := streams.Range{
+		StreamARN:           b.streamARN,
+		ShardID:             b.batch.ShardID,
+		StartSequenceNumber: b.batch.StartSequenceNumber,
+		EndSequenceNumber:   b.batch.EndSequenceNumber,
+		BatchSize:           b.batch.BatchSize,
+	}
+	report, err := reader.Read(ctx, rng, emitRecord)
+	if err != nil {
+		return res, fmt.Errorf("read %s shard %s [%s, %s]: %w", b.streamARN, b.batch.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber, err)
+	}
+	for _, m := range report.Missing {
+		res.Missing = append(res.Missing, m)
+		res.Failed++
+		log.Warn("records missing from the stream", slog.String("from", m.StartSequenceNumber), slog.String("to", m.EndSequenceNumber), slog.Int("count", m.Count), slog.String("reason", m.Reason), slog.String("detail", m.Detail))
+		if err := sink.Emit(ctx, b.missing(m)); err != nil {
+			return res, err
+		}
+	}
+	log.Info("failure hydrated from the stream", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed), slog.Int("streamRecords", report.StreamRecords))
+	return res, nil
+}
+
+// emitPayload converts the Lambda event records an S3 on-failure object carries.
+func (h *Hydrator) emitPayload(rec *failure.Record, emit func(streams.Record) error) error {
+	if rec.StreamType() == failure.StreamTypeKinesis {
+		krs, err := rec.Payload.KinesisRecords()
+		if err != nil {
+			return err
+		}
+		for _, kr := range krs {
+			for _, r := range streams.FromKinesisEventRecord(kr) {
+				if err := emit(r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	for i, raw := range rec.Payload.Records {
+		r, err := streams.FromDynamoDBEventRecord(raw)
+		if err != nil {
+			return fmt.Errorf("payload.Records[%d]: %w", i, err)
+		}
+		if err := emit(r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func recordBytes(r streams.Record) int64 {
+	if r.Kinesis != nil {
+		return int64(len(r.Kinesis.Data))
+	}
+	if r.DynamoDB != nil {
+		return r.DynamoDB.SizeBytes
+	}
+	return 0
+}

@@ -1,0 +1,181 @@
+package hydrate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/internal/failure"
+	"github.com/hydrant-dev/hydrant/internal/publish"
+)
+
+// Publisher puts entries on the bus (publish.Publisher).
+type Publisher interface {
+	Publish(ctx context.Context, entries []publish.Entry) (publish.Stats, error)
+	MaxEntrySize() int
+}
+
+// ObjectStore keeps records too large for an event (publish.ClaimCheck).
+type ObjectStore interface {
+	Store(ctx context.Context, key, contentType string, body []byte) (publish.Ref, error)
+}
+
+// BusSink publishes events to EventBridge. It buffers up to a few PutEvents calls' worth of
+// entries (so memory stays bounded whatever the batch size), and stores a record whose event
+// would exceed the maximum entry size in S3, the event then carrying the reference.
+type BusSink struct {
+	pub      Publisher
+	store    ObjectStore // nil: an oversized record is an error
+	flushAt  int
+	buf      []publish.Entry
+	bufBytes int
+	Stats    SinkStats
+}
+
+// SinkStats counts what a BusSink did.
+type SinkStats struct {
+	publish.Stats
+	Offloaded      int   // records stored in S3 instead of carried in their event
+	OffloadedBytes int64 // bytes stored in S3
+}
+
+// NewBusSink returns a sink that publishes through pub and offloads through store. flushAt
+// is the number of entries buffered before they are published (at least 10).
+func NewBusSink(pub Publisher, store ObjectStore, flushAt int) *BusSink {
+	return &BusSink{pub: pub, store: store, flushAt: max(flushAt, publish.MaxEntriesPerCall)}
+}
+
+// Emit adds one event, publishing the buffer when it is full.
+func (s *BusSink) Emit(ctx context.Context, e Event) error {
+	entry, err := s.entry(ctx, e)
+	if err != nil {
+		return err
+	}
+	s.buf = append(s.buf, entry)
+	s.bufBytes += publish.EntrySize(entry)
+	if len(s.buf) >= s.flushAt || s.bufBytes >= s.flushAt*s.pub.MaxEntrySize()/publish.MaxEntriesPerCall {
+		return s.Flush(ctx)
+	}
+	return nil
+}
+
+// Flush publishes what is buffered.
+func (s *BusSink) Flush(ctx context.Context) error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	st, err := s.pub.Publish(ctx, s.buf)
+	s.Stats.Published += st.Published
+	s.Stats.Calls += st.Calls
+	s.Stats.Retried += st.Retried
+	clear(s.buf)
+	s.buf, s.bufBytes = s.buf[:0], 0
+	return err
+}
+
+func (s *BusSink) entry(ctx context.Context, e Event) (publish.Entry, error) {
+	id := eventID(e.Detail)
+	detail, err := json.Marshal(e.Detail)
+	if err != nil {
+		return publish.Entry{}, fmt.Errorf("encode event %s: %w", id, err)
+	}
+	entry := publish.Entry{ID: id, Source: e.Source, DetailType: e.DetailType, Resources: e.Resources, Detail: detail}
+	if publish.EntrySize(entry) <= s.pub.MaxEntrySize() {
+		return entry, nil
+	}
+	if s.store == nil {
+		return publish.Entry{}, fmt.Errorf("event %s is %d bytes, over the %d-byte maximum, and no claim-check bucket is configured", id, publish.EntrySize(entry), s.pub.MaxEntrySize())
+	}
+	if err := s.offload(ctx, e.Detail); err != nil {
+		return publish.Entry{}, fmt.Errorf("offload event %s: %w", id, err)
+	}
+	if entry.Detail, err = json.Marshal(e.Detail); err != nil {
+		return publish.Entry{}, fmt.Errorf("encode event %s: %w", id, err)
+	}
+	if size := publish.EntrySize(entry); size > s.pub.MaxEntrySize() {
+		return publish.Entry{}, fmt.Errorf("event %s is still %d bytes after offloading its record, over the %d-byte maximum", id, size, s.pub.MaxEntrySize())
+	}
+	return entry, nil
+}
+
+// offload moves the record's payload to S3 and replaces it in the detail with the reference:
+// a Kinesis record's exact data bytes, or the JSON of a DynamoDB record (images included).
+func (s *BusSink) offload(ctx context.Context, detail hydrantevent.Detail) error {
+	var (
+		body        []byte
+		contentType string
+		target      **hydrantevent.Offload
+		key         string
+	)
+	switch d := detail.(type) {
+	case *hydrantevent.RecordHydrated:
+		key = OffloadKey(d.StreamARN, d.ShardID, d.SequenceNumber, d.SubSequenceNumber)
+		target = &d.Offload
+		switch {
+		case d.Kinesis != nil:
+			body, contentType = d.Kinesis.Data, "application/octet-stream"
+			defer func() { d.Kinesis.Data, d.Kinesis.DataJSON = nil, nil }()
+		case d.DynamoDB != nil:
+			b, err := json.Marshal(d.DynamoDB)
+			if err != nil {
+				return err
+			}
+			body, contentType = b, "application/json"
+			defer func() { d.DynamoDB.NewImage, d.DynamoDB.OldImage = nil, nil }()
+		default:
+			return fmt.Errorf("record %s has no data to offload", d.SequenceNumber)
+		}
+	case *hydrantevent.RecordHydrationFailed:
+		if d.Kinesis == nil {
+			return fmt.Errorf("failure event for %s has no record to offload", d.Missing.StartSequenceNumber)
+		}
+		key = OffloadKey(d.StreamARN, d.ShardID, d.Missing.StartSequenceNumber, nil)
+		target = &d.Offload
+		body, contentType = d.Kinesis.Data, "application/octet-stream"
+		defer func() { d.Kinesis.Data, d.Kinesis.DataJSON = nil, nil }()
+	default:
+		return fmt.Errorf("unknown detail %T", detail)
+	}
+	ref, err := s.store.Store(ctx, key, contentType, body)
+	if err != nil {
+		return err
+	}
+	*target = &hydrantevent.Offload{Bucket: ref.Bucket, Key: ref.Key, Size: ref.Size, SHA256: ref.SHA256}
+	s.Stats.Offloaded++
+	s.Stats.OffloadedBytes += ref.Size
+	return nil
+}
+
+// OffloadKey is where a record's payload is stored: derived from its stream, shard and
+// sequence numbers only, so that a retry overwrites the same object instead of adding one.
+//
+//	records/<region>/<account>/kinesis/<stream>/<shard>/<sequence>[-<sub-sequence>]
+//	records/<region>/<account>/dynamodb/<table>/<stream label>/<shard>/<sequence>
+func OffloadKey(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64) string {
+	prefix := "records/unparsed/" + streamARN
+	if a, err := failure.ParseStreamARN(streamARN); err == nil {
+		prefix = "records/" + a.Region + "/" + a.AccountID + "/" + string(a.Type) + "/"
+		if a.Type == failure.StreamTypeDynamoDB {
+			prefix += a.TableName + "/" + a.StreamLabel
+		} else {
+			prefix += a.StreamName
+		}
+	}
+	key := prefix + "/" + shardID + "/" + sequenceNumber
+	if subSequenceNumber != nil {
+		key += "-" + strconv.FormatInt(*subSequenceNumber, 10)
+	}
+	return key
+}
+
+func eventID(d hydrantevent.Detail) string {
+	switch d := d.(type) {
+	case *hydrantevent.RecordHydrated:
+		return d.EventID
+	case *hydrantevent.RecordHydrationFailed:
+		return d.EventID
+	}
+	return ""
+}

@@ -1,0 +1,59 @@
+package intake
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+)
+
+func TestConfigFromEnv(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    Config
+		wantErr []string // each must appear in the error
+	}{
+		{
+			name: "defaults",
+			env:  map[string]string{EnvEventBus: "hydrant"},
+			want: Config{EventBus: "hydrant", Source: "hydrant", MaxEntrySize: 262144, Concurrency: 4, LogLevel: slog.LevelInfo},
+		},
+		{
+			name: "everything set",
+			env: map[string]string{EnvEventBus: "arn:aws:events:us-east-1:123456789012:event-bus/h", EnvSource: "acme.hydrant",
+				EnvClaimCheckBucket: "claims", EnvMaxEntrySize: "1048576", EnvConcurrency: "8", EnvLogLevel: "debug"},
+			want: Config{EventBus: "arn:aws:events:us-east-1:123456789012:event-bus/h", Source: "acme.hydrant", ClaimCheckBucket: "claims",
+				MaxEntrySize: 1048576, Concurrency: 8, LogLevel: slog.LevelDebug},
+		},
+		{name: "bus missing", env: map[string]string{}, wantErr: []string{"HYDRANT_EVENT_BUS is required"}},
+		{name: "aws source", env: map[string]string{EnvEventBus: "b", EnvSource: "aws.kinesis"}, wantErr: []string{`HYDRANT_EVENT_SOURCE="aws.kinesis"`}},
+		{name: "size not a number", env: map[string]string{EnvEventBus: "b", EnvMaxEntrySize: "big"}, wantErr: []string{`HYDRANT_MAX_ENTRY_SIZE="big"`}},
+		{name: "size over 1 MiB", env: map[string]string{EnvEventBus: "b", EnvMaxEntrySize: "2000000"}, wantErr: []string{`HYDRANT_MAX_ENTRY_SIZE="2000000"`}},
+		{name: "concurrency zero", env: map[string]string{EnvEventBus: "b", EnvConcurrency: "0"}, wantErr: []string{`HYDRANT_PUBLISH_CONCURRENCY="0"`}},
+		{name: "log level", env: map[string]string{EnvEventBus: "b", EnvLogLevel: "loud"}, wantErr: []string{`HYDRANT_LOG_LEVEL="loud"`}},
+		{name: "all problems at once", env: map[string]string{EnvConcurrency: "x", EnvLogLevel: "loud"},
+			wantErr: []string{"HYDRANT_EVENT_BUS is required", "HYDRANT_PUBLISH_CONCURRENCY", "HYDRANT_LOG_LEVEL"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ConfigFromEnv(func(k string) string { return tt.env[k] })
+			if len(tt.wantErr) > 0 {
+				if err == nil {
+					t.Fatalf("want an error, got config %+v", got)
+				}
+				for _, w := range tt.wantErr {
+					if !strings.Contains(err.Error(), w) {
+						t.Errorf("error %q does not mention %q", err, w)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != tt.want {
+				t.Fatalf("got %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}
