@@ -201,13 +201,13 @@ func TestExampleStack(t *testing.T) {
 		"billing-orders-rule": {
 			ev("RecordHydrated", orderArn): true,
 			ev("RecordHydrated", "arn:aws:kinesis:eu-west-1:123456789012:stream/orders-eu"): true,
-			ev("RecordHydrationFailed", orderArn): true,
-			ev("RecordHydrated", "arn:aws:kinesis:eu-west-1:123456789012:stream/ordersx"): false,
-			ev("RecordHydrated", custArn): false,
+			ev("RecordHydrationFailed", orderArn):                                           true,
+			ev("RecordHydrated", "arn:aws:kinesis:eu-west-1:123456789012:stream/ordersx"):   false,
+			ev("RecordHydrated", custArn):                                                   false,
 		},
 		"crm-customers-rule": {
-			ev("RecordHydrated", custArn): true,
-			ev("RecordHydrated", orderArn): false,
+			ev("RecordHydrated", custArn):        true,
+			ev("RecordHydrated", orderArn):       false,
 			ev("RecordHydrationFailed", custArn): false,
 		},
 	})
