@@ -192,8 +192,7 @@ func TestParseFieldErrors(t *testing.T) {
 		{"payload kinesis string", kobj, []edit{{"payload.Records.0.kinesis", "x"}}, nil, "payload.Records[0].kinesis", "must be an object, got string"},
 		{"payload sequence letters", kobj, []edit{{"payload.Records.1.kinesis.sequenceNumber", "12x"}}, nil, "payload.Records[1].kinesis.sequenceNumber", `got "12x"`},
 		{"payload sequence missing", kobj, []edit{{"payload.Records.2.kinesis.sequenceNumber", deleteMe}}, nil, "payload.Records[2].kinesis.sequenceNumber", "missing"},
-		{"payload sequence past end", kobj, []edit{{"payload.Records.2.kinesis.sequenceNumber", "49656710281519541963539395939499804168175727151812788227"}}, nil, "payload.Records[2].kinesis.sequenceNumber", "must lie within"},
-		{"payload sequence before start", kobj, []edit{{"payload.Records.0.kinesis.sequenceNumber", "1"}}, nil, "payload.Records[0].kinesis.sequenceNumber", "must lie within"},
+		{"payload sequence negative", kobj, []edit{{"payload.Records.0.kinesis.sequenceNumber", "-1"}}, nil, "payload.Records[0].kinesis.sequenceNumber", `got "-1"`},
 		{"ddb payload sequence number", dobj, []edit{{"payload.Records.0.dynamodb.SequenceNumber", json.Number("5")}}, nil, "payload.Records[0].dynamodb.SequenceNumber", "got number 5"},
 		{"ddb payload holds Kinesis", dobj, []edit{{"payload.Records.0", load(t, kobj)["payload"].(doc)["Records"].([]any)[0]}}, nil, "payload.Records[0].dynamodb", "missing"},
 		// S3 event notifications.
@@ -345,5 +344,19 @@ func TestUnknownFieldsTolerated(t *testing.T) {
 				t.Errorf("extra fields changed the result: %+v", got)
 			}
 		})
+	}
+}
+
+// A payload record outside [start, end] is kept, not rejected: see checkPayload.
+func TestPayloadOutsideRangeKept(t *testing.T) {
+	d := load(t, "kinesis-s3-object.json")
+	set(t, d, "payload.Records.2.kinesis.sequenceNumber", "49656710281519541963539395939499804168175727151812788227")
+	r, err := ParseObject(marshal(t, d))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := r.Payload.KinesisRecords()
+	if err != nil || len(recs) != 3 || recs[2].Kinesis.SequenceNumber != "49656710281519541963539395939499804168175727151812788227" {
+		t.Errorf("records %+v, err %v", recs, err)
 	}
 }
