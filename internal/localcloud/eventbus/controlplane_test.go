@@ -157,6 +157,9 @@ func TestRulesAndTargets(t *testing.T) {
 	}
 	_, err = h.eb.DescribeRule(ctx, &eventbridge.DescribeRuleInput{Name: aws.String("a"), EventBusName: aws.String(bus)})
 	wantCode(t, "describe deleted rule", err, "ResourceNotFoundException")
+	if _, err := h.eb.DeleteRule(ctx, &eventbridge.DeleteRuleInput{Name: aws.String("a"), EventBusName: aws.String(bus)}); err != nil {
+		t.Fatalf("deleting a rule that does not exist succeeds, as in AWS: %v", err)
+	}
 
 	h.rule(bus, "t", `{"source":["t"]}`)
 	targetCases := []struct {

@@ -144,17 +144,21 @@ func (s *Server) listRules(_ context.Context, body []byte) (any, *apiError) {
 	return listRulesOutput{Rules: page, NextToken: next}, nil
 }
 
-// deleteRule refuses while the rule has targets, as EventBridge does.
+// deleteRule refuses while the rule has targets, as EventBridge does; deleting a rule that
+// does not exist succeeds silently (moto records this as verified against AWS).
 func (s *Server) deleteRule(_ context.Context, body []byte) (any, *apiError) {
 	var in ruleInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
+	if in.Name == "" {
+		return nil, validationError("1 validation error detected: Value at 'name' failed to satisfy constraint: Member must not be null")
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	b, r, aerr := s.lookupRule(in.EventBusName, in.Name)
 	if aerr != nil {
-		return nil, aerr
+		return empty{}, nil
 	}
 	if len(r.targets) > 0 {
 		return nil, validationError("Rule can't be deleted since it has targets.")

@@ -341,3 +341,23 @@ func TestEventAgeExhaustsRetries(t *testing.T) {
 		t.Fatalf("DLQ attributes %v", m.MessageAttributes)
 	}
 }
+
+// Rules that send events round a cycle of buses would loop for ever; the endpoint stops the
+// event after a few crossings and logs it as dropped.
+func TestBusLoopStops(t *testing.T) {
+	h := newHarness(t)
+	a, aARN := h.bus("loop-a")
+	b, bARN := h.bus("loop-b")
+	seen := &capture{}
+	h.rule(a, "to-b", `{"source":["app"]}`)
+	h.targets(a, "to-b", ebtypes.Target{Id: aws.String("b"), Arn: aws.String(bARN)}, ebtypes.Target{Id: aws.String("fn"), Arn: aws.String(h.function("seen", seen))})
+	h.rule(b, "to-a", `{"source":["app"]}`)
+	h.targets(b, "to-a", ebtypes.Target{Id: aws.String("a"), Arn: aws.String(aARN)})
+	id := aws.ToString(h.put(entry(a, "app", "thing", `{}`)).Entries[0].EventId)
+	waitFor(t, func() bool { return strings.Contains(h.logs.String(), "loop stops here") })
+	for _, ev := range seen.wait(t, 5) {
+		if decodeEvent(t, string(ev)).ID != id {
+			t.Fatalf("looping event changed id: %s", ev)
+		}
+	}
+}
