@@ -2,7 +2,9 @@ package eventpattern
 
 import (
 	"errors"
+	"fmt"
 	"testing"
+	"time"
 )
 
 // FuzzCompileMatch feeds arbitrary patterns and events through Compile, ParseEvent and Match:
@@ -21,6 +23,10 @@ func FuzzCompileMatch(f *testing.F) {
 		f.Add([]byte(s[0]), []byte(s[1]))
 	}
 	f.Fuzz(func(t *testing.T, pattern, event []byte) {
+		// The fuzzer has no per-input time limit; a panic from the timer crashes the worker,
+		// which makes the fuzzer record a pathologically slow input as a failure.
+		timer := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("slow input: pattern %q event %q", pattern, event)) })
+		defer timer.Stop()
 		p, perr := CompileOptions(pattern, Options{MaxSize: HardMaxSize})
 		if perr != nil {
 			var pe *Error
