@@ -19,19 +19,20 @@ import (
 )
 
 // Environment variables of the hydrate function: the interface between this package and the
-// handler in handlers/hydrate.
+// handler in handlers/hydrate (package internal/intake reads exactly these).
 const (
-	EnvEventBusName     = "HYDRANT_EVENT_BUS_NAME"     // bus the events are put on
-	EnvEventSource      = "HYDRANT_EVENT_SOURCE"       // the events' source
-	EnvClaimCheckBucket = "HYDRANT_CLAIM_CHECK_BUCKET" // bucket for records too large for an event
-	EnvMaxEntrySize     = "HYDRANT_MAX_ENTRY_SIZE"     // largest PutEvents entry in bytes
-	EnvFailureBucket    = "HYDRANT_FAILURE_BUCKET"     // the only bucket failure objects are read from
-	EnvLogLevel         = "HYDRANT_LOG_LEVEL"          // slog level: debug, info, warn, error
+	EnvEventBus           = "HYDRANT_EVENT_BUS"           // name of the bus the events are put on
+	EnvEventSource        = "HYDRANT_EVENT_SOURCE"        // the events' source
+	EnvClaimCheckBucket   = "HYDRANT_CLAIM_CHECK_BUCKET"  // bucket for records too large for an event
+	EnvMaxEntrySize       = "HYDRANT_MAX_ENTRY_SIZE"      // largest PutEvents entry, in bytes
+	EnvPublishConcurrency = "HYDRANT_PUBLISH_CONCURRENCY" // PutEvents calls in flight per invocation
+	EnvLogLevel           = "HYDRANT_LOG_LEVEL"           // debug, info, warn or error
 )
 
 // Router defaults.
 const (
 	DefaultMaxEntrySize          = 256 * 1024 // EventBridge's documented PutEvents entry limit
+	DefaultPublishConcurrency    = 4
 	DefaultHydrateMemoryMB       = 512
 	DefaultHydrateTimeoutSeconds = 120
 	DefaultIntakeBatchSize       = 10
@@ -69,7 +70,8 @@ type RouterArgs struct {
 	HydrateTimeoutSeconds int // 0 = DefaultHydrateTimeoutSeconds
 	IntakeBatchSize       int // 0 = DefaultIntakeBatchSize
 	IntakeMaxReceiveCount int // receives before a message goes to the intake DLQ; 0 = default
-	MaxEntrySize          int // 0 = DefaultMaxEntrySize
+	MaxEntrySize          int // 0 = DefaultMaxEntrySize; 1024..1048576
+	PublishConcurrency    int // 0 = DefaultPublishConcurrency; 1..64
 	LogRetentionDays      int // 0 = DefaultLogRetentionDays
 	LogLevel              string
 	// FailureObjectRetentionDays expires objects in the failure bucket; 0 keeps them.
@@ -145,8 +147,11 @@ func (a *RouterArgs) validate() error {
 	if a.HydrateTimeoutSeconds < 0 || a.HydrateTimeoutSeconds > 900 {
 		errs = append(errs, fmt.Errorf("HydrateTimeoutSeconds %d outside 1..900", a.HydrateTimeoutSeconds))
 	}
-	if a.MaxEntrySize < 0 || a.MaxEntrySize > 1<<20 {
-		errs = append(errs, fmt.Errorf("MaxEntrySize %d outside 1..1048576", a.MaxEntrySize))
+	if a.MaxEntrySize != 0 && (a.MaxEntrySize < 1024 || a.MaxEntrySize > 1<<20) {
+		errs = append(errs, fmt.Errorf("MaxEntrySize %d outside 1024..1048576", a.MaxEntrySize))
+	}
+	if a.PublishConcurrency < 0 || a.PublishConcurrency > 64 {
+		errs = append(errs, fmt.Errorf("PublishConcurrency %d outside 1..64", a.PublishConcurrency))
 	}
 	for _, acct := range a.SubscriberAccounts {
 		if !accountID.MatchString(acct) {
@@ -323,12 +328,12 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		Timeout:       pulumi.Int(timeout),
 		LoggingConfig: &lambda.FunctionLoggingConfigArgs{LogFormat: pulumi.String("JSON"), LogGroup: logs.Name},
 		Environment: &lambda.FunctionEnvironmentArgs{Variables: pulumi.StringMap{
-			EnvEventBusName:     bus.Name,
-			EnvEventSource:      src,
-			EnvClaimCheckBucket: claims.Bucket.Bucket,
-			EnvMaxEntrySize:     pulumi.String(strconv.Itoa(orDefault(args.MaxEntrySize, DefaultMaxEntrySize))),
-			EnvFailureBucket:    failures.Bucket.Bucket,
-			EnvLogLevel:         pulumi.String(logLevel),
+			EnvEventBus:           bus.Name,
+			EnvEventSource:        src,
+			EnvClaimCheckBucket:   claims.Bucket.Bucket,
+			EnvMaxEntrySize:       pulumi.String(strconv.Itoa(orDefault(args.MaxEntrySize, DefaultMaxEntrySize))),
+			EnvPublishConcurrency: pulumi.String(strconv.Itoa(orDefault(args.PublishConcurrency, DefaultPublishConcurrency))),
+			EnvLogLevel:           pulumi.String(logLevel),
 		}},
 		Tags: tags,
 	}

@@ -62,12 +62,12 @@ func TestRouter(t *testing.T) {
 			t.Errorf("code = %v, want the archive path", got)
 		}
 		wantEnv := map[string]any{
-			hydrantinfra.EnvEventBusName:     "hydrant-bus",
-			hydrantinfra.EnvEventSource:      "hydrant",
-			hydrantinfra.EnvClaimCheckBucket: "hydrant-claim-checks",
-			hydrantinfra.EnvMaxEntrySize:     "262144",
-			hydrantinfra.EnvFailureBucket:    "hydrant-failures",
-			hydrantinfra.EnvLogLevel:         "info",
+			hydrantinfra.EnvEventBus:           "hydrant-bus",
+			hydrantinfra.EnvEventSource:        "hydrant",
+			hydrantinfra.EnvClaimCheckBucket:   "hydrant-claim-checks",
+			hydrantinfra.EnvMaxEntrySize:       "262144",
+			hydrantinfra.EnvPublishConcurrency: "4",
+			hydrantinfra.EnvLogLevel:           "info",
 		}
 		if got := get(fn.Inputs, "environment.variables"); !reflect.DeepEqual(got, wantEnv) {
 			t.Errorf("environment = %v\nwant %v", got, wantEnv)
@@ -259,6 +259,8 @@ func TestRouterRejectsBadArgs(t *testing.T) {
 		{"bad account", func(a *hydrantinfra.RouterArgs) { a.SubscriberAccounts = []string{"12345"} }, `"12345" is not a 12-digit account ID`},
 		{"batch", func(a *hydrantinfra.RouterArgs) { a.IntakeBatchSize = 11 }, "IntakeBatchSize 11"},
 		{"entry size", func(a *hydrantinfra.RouterArgs) { a.MaxEntrySize = 2 << 20 }, "MaxEntrySize 2097152"},
+		{"tiny entry size", func(a *hydrantinfra.RouterArgs) { a.MaxEntrySize = 100 }, "MaxEntrySize 100"},
+		{"concurrency", func(a *hydrantinfra.RouterArgs) { a.PublishConcurrency = 65 }, "PublishConcurrency 65"},
 		{"empty schema", func(a *hydrantinfra.RouterArgs) { a.Schemas[0].Content = "" }, "Schemas[0]"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

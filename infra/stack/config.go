@@ -39,6 +39,7 @@ type RouterConfig struct {
 	IntakeBatchSize            int      `json:"intakeBatchSize"`
 	IntakeMaxReceiveCount      int      `json:"intakeMaxReceiveCount"`
 	MaxEntrySize               int      `json:"maxEntrySize"`
+	PublishConcurrency         int      `json:"publishConcurrency"`
 	LogRetentionDays           int      `json:"logRetentionDays"`
 	LogLevel                   string   `json:"logLevel"`
 	FailureObjectRetentionDays int      `json:"failureObjectRetentionDays"`
@@ -252,8 +253,14 @@ func (v *validator) validate(cfg *Config) {
 	if r.HydrateTimeoutSeconds < 0 || r.HydrateTimeoutSeconds > 900 {
 		v.fail(k+".hydrateTimeoutSeconds", fmt.Sprint(r.HydrateTimeoutSeconds), "must be 1..900")
 	}
-	if r.MaxEntrySize < 0 || r.MaxEntrySize > 1<<20 {
-		v.fail(k+".maxEntrySize", fmt.Sprint(r.MaxEntrySize), "must be 1..1048576 bytes")
+	if r.MaxEntrySize != 0 && (r.MaxEntrySize < 1024 || r.MaxEntrySize > 1<<20) {
+		v.fail(k+".maxEntrySize", fmt.Sprint(r.MaxEntrySize), "must be 1024..1048576 bytes")
+	}
+	if r.PublishConcurrency < 0 || r.PublishConcurrency > 64 {
+		v.fail(k+".publishConcurrency", fmt.Sprint(r.PublishConcurrency), "must be 1..64")
+	}
+	if strings.HasPrefix(r.EventSource, "aws.") {
+		v.fail(k+".eventSource", quote(r.EventSource), "EventBridge reserves sources starting with \"aws.\"")
 	}
 	switch r.LogLevel {
 	case "", "debug", "info", "warn", "error":

@@ -116,6 +116,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		IntakeBatchSize:            rc.IntakeBatchSize,
 		IntakeMaxReceiveCount:      rc.IntakeMaxReceiveCount,
 		MaxEntrySize:               rc.MaxEntrySize,
+		PublishConcurrency:         rc.PublishConcurrency,
 		LogRetentionDays:           rc.LogRetentionDays,
 		LogLevel:                   rc.LogLevel,
 		FailureObjectRetentionDays: rc.FailureObjectRetentionDays,
