@@ -102,7 +102,7 @@ func runRulesTest(_ context.Context, e env) int {
 	}
 	pattern, err := eventpattern.CompileOptions(bytes.TrimSpace(patternText), eventpattern.Options{MaxSize: *maxSize})
 	if err != nil {
-		fmt.Fprintf(e.stderr, "hydrant rules test: pattern %s: %v\n", *patternFile, err)
+		fmt.Fprintf(e.stderr, "hydrant rules test: pattern %s: %v\n", inputName(*patternFile), err)
 		return exitUsage
 	}
 	eventText, err := readInput(e.stdin, *eventFile)
@@ -112,7 +112,7 @@ func runRulesTest(_ context.Context, e env) int {
 	}
 	events, err := splitEvents(eventText)
 	if err != nil {
-		fmt.Fprintf(e.stderr, "hydrant rules test: event %s: %v\n", *eventFile, err)
+		fmt.Fprintf(e.stderr, "hydrant rules test: event %s: %v\n", inputName(*eventFile), err)
 		return exitUsage
 	}
 
@@ -120,10 +120,10 @@ func runRulesTest(_ context.Context, e env) int {
 	invalid := false
 	for _, ev := range events {
 		label := ""
-		where := "event " + *eventFile
+		where := "event " + inputName(*eventFile)
 		if len(events) > 1 {
 			label = fmt.Sprintf("%d: ", ev.line)
-			where = fmt.Sprintf("event %s line %d", *eventFile, ev.line)
+			where = fmt.Sprintf("event %s line %d", inputName(*eventFile), ev.line)
 		}
 		parsed, err := eventpattern.ParseEvent(ev.text)
 		if err == nil && *strict {
@@ -149,6 +149,14 @@ func runRulesTest(_ context.Context, e env) int {
 		return exitUsage
 	}
 	return code
+}
+
+// inputName names a --pattern or --event argument in messages.
+func inputName(name string) string {
+	if name == "-" {
+		return "(standard input)"
+	}
+	return name
 }
 
 func readInput(stdin io.Reader, name string) ([]byte, error) {

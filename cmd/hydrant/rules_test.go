@@ -67,6 +67,7 @@ func TestRulesTest(t *testing.T) {
 		{"json lines all match", "", []string{"--pattern", pattern, "--event", allMatch}, 0, "1: match\n2: match\n", ""},
 		{"json lines on stdin", matching + "\n" + other + "\n", []string{"--pattern", pattern, "--event", "-"}, 1, "1: match\n2: no match\n", ""},
 		{"json lines with an invalid line", "", []string{"--pattern", pattern, "--event", badLine}, 2, "1: match\n2: invalid\n3: no match\n", "line 2: event is not valid"},
+		{"invalid pattern on stdin", `{"a":[{"wildcard":"a**"}]}`, []string{"--pattern", "-", "--event", match}, 2, "", "pattern (standard input): Event pattern is not valid. Reason: Consecutive wildcard characters at pos 2 (at $.a[0].wildcard)"},
 		{"invalid pattern", "", []string{"--pattern", badPattern, "--event", match}, 2, "", `Reason: "source" must be an object or an array (at $.source)`},
 		{"event not JSON", "", []string{"--pattern", pattern, "--event", notJSON}, 2, "", "not valid JSON"},
 		{"event not an object", "", []string{"--pattern", pattern, "--event", arrayEvent}, 2, "invalid\n", "not a JSON object"},
