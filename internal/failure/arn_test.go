@@ -156,3 +156,24 @@ func FuzzCompareDecimal(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseStreamARN checks that whatever ParseStreamARN accepts prints back
+// to the same string, and that the stream to read is a plain stream ARN.
+func FuzzParseStreamARN(f *testing.F) {
+	f.Add("arn:aws:kinesis:us-east-2:123456789012:stream/mystream")
+	f.Add("arn:aws:kinesis:us-west-2:123456789012:stream/mystream/consumer/myconsumer:1525898737")
+	f.Add("arn:aws:dynamodb:ddblocal:000000000000:table/T/stream/2026-11-28T19:10:56.474")
+	f.Fuzz(func(t *testing.T, s string) {
+		a, err := ParseStreamARN(s)
+		if err != nil {
+			return
+		}
+		if a.String() != s {
+			t.Fatalf("String() = %q, input %q", a.String(), s)
+		}
+		st, err := ParseStreamARN(a.Stream())
+		if err != nil || st.IsConsumer() || st.Type != a.Type || st.Stream() != a.Stream() {
+			t.Fatalf("Stream() %q of %q parses to %+v, %v", a.Stream(), s, st, err)
+		}
+	})
+}
