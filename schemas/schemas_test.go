@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -517,5 +518,34 @@ func TestBase64MatcherAgreesWithPattern(t *testing.T) {
 	}
 	if _, err := compileRegexp("("); err == nil {
 		t.Error("a bad pattern compiled")
+	}
+}
+
+// Validation is used from concurrent publishers: run it from several goroutines (go test
+// -race checks the shared validator).
+func TestValidateConcurrently(t *testing.T) {
+	ex := readExamples(t)
+	v, err := NewValidator()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 2*8*len(ex))
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, b := range ex {
+				errs <- v.ValidateEvent(b)
+				errs <- ValidateEvent(b)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 }
