@@ -50,7 +50,7 @@ type KinesisBatch struct {
 }
 
 // PutKinesis writes data to a new one-shard stream, one record per element, in order.
-func PutKinesis(t *testing.T, ep emulators.Endpoints, data [][]byte) KinesisBatch {
+func PutKinesis(t testing.TB, ep emulators.Endpoints, data [][]byte) KinesisBatch {
 	t.Helper()
 	ctx := context.Background()
 	kc := ep.KinesisClient()
@@ -156,7 +156,7 @@ func SNSEnvelope(body string) string {
 
 // PutFailureObject stores an S3 on-failure object at AWS's key layout and returns the S3 event
 // notification that announces it.
-func PutFailureObject(t *testing.T, ep emulators.Endpoints, shardID, object string) string {
+func PutFailureObject(t testing.TB, ep emulators.Endpoints, shardID, object string) string {
 	t.Helper()
 	ctx := context.Background()
 	bucket := UniqueName("failures")
@@ -185,7 +185,7 @@ type DynamoDBChanges struct {
 
 // WriteDynamoDB creates a table with a NEW_AND_OLD_IMAGES stream and inserts, modifies and
 // removes one item holding every attribute type.
-func WriteDynamoDB(t *testing.T, ep emulators.Endpoints) DynamoDBChanges {
+func WriteDynamoDB(t testing.TB, ep emulators.Endpoints) DynamoDBChanges {
 	t.Helper()
 	ctx := context.Background()
 	dc := ep.DynamoDBClient()
