@@ -218,10 +218,16 @@ func (v *Validator) ValidateEvent(event []byte) error {
 	if !ok {
 		return fmt.Errorf("validate event: not a JSON object")
 	}
-	dt, _ := obj["detail-type"].(string)
+	raw, present := obj["detail-type"]
+	dt, isString := raw.(string)
 	sch, ok := v.event[dt]
-	if !ok {
-		return &ValidationError{DetailType: dt, Problems: []Problem{{Field: "detail-type", Message: fmt.Sprintf("%q is not a Hydrant detail type (want one of %s)", dt, strings.Join(v.detailTypes(), ", "))}}}
+	switch {
+	case !present:
+		return &ValidationError{Problems: []Problem{{Field: "detail-type", Message: "is required"}}}
+	case !isString:
+		return &ValidationError{Problems: []Problem{{Field: "detail-type", Message: "want string"}}}
+	case !ok:
+		return &ValidationError{DetailType: dt, Problems: []Problem{{Field: "detail-type", Message: fmt.Sprintf("%s is not a Hydrant detail type (want one of %s)", quoteShort(dt), strings.Join(v.detailTypes(), ", "))}}}
 	}
 	return v.check(sch, doc, dt, nil)
 }
@@ -281,7 +287,11 @@ type Problem struct {
 
 func (e *ValidationError) Error() string {
 	var sb strings.Builder
-	fmt.Fprintf(&sb, "invalid %s event: ", e.DetailType)
+	if e.DetailType == "" {
+		sb.WriteString("invalid event: ")
+	} else {
+		fmt.Fprintf(&sb, "invalid %s event: ", e.DetailType)
+	}
 	for i, p := range e.Problems {
 		if i > 0 {
 			sb.WriteString("; ")

@@ -449,6 +449,8 @@ func TestValidateRejectsWhatIsNotAHydrantEvent(t *testing.T) {
 		{"failed detail under RecordHydrated", func() error {
 			return ValidateEvent(mutate(t, readExamples(t)["recordhydrationfailed-trimmed.json"], "detail-type", "RecordHydrated"))
 		}, "detail.sequenceNumber", "is required"},
+		{"no detail type", func() error { return ValidateEvent(mutate(t, plain, "detail-type", deleteField)) }, "detail-type", "is required"},
+		{"detail type not a string", func() error { return ValidateEvent(mutate(t, plain, "detail-type", 7)) }, "detail-type", "want string"},
 		{"event not JSON", func() error { return ValidateEvent([]byte(`{"version":`)) }, "", "not JSON"},
 		{"event not an object", func() error { return ValidateEvent([]byte(`[1,2]`)) }, "", "not a JSON object"},
 		{"detail not JSON", func() error { return ValidateDetail("RecordHydrated", []byte(`nope`)) }, "", "not JSON"},
