@@ -25,7 +25,8 @@ func TestREADMERulesMatchTheExamples(t *testing.T) {
 			"recordhydrated-kinesis-json.json", "recordhydrated-kinesis-kpl.json", "recordhydrated-kinesis-offloaded.json", "recordhydrated-kinesis-plain.json",
 		}},
 		{"by resources", `{"resources":["arn:aws:dynamodb:eu-west-1:123456789012:table/customers/stream/2026-11-20T09:15:02.123"]}`, []string{
-			"recordhydrated-dynamodb-insert.json", "recordhydrated-dynamodb-modify.json", "recordhydrated-dynamodb-remove.json", "recordhydrationfailed-dynamodb-stream-not-found.json",
+			"recordhydrated-dynamodb-insert.json", "recordhydrated-dynamodb-modify.json", "recordhydrated-dynamodb-offloaded.json", "recordhydrated-dynamodb-remove.json",
+			"recordhydrationfailed-dynamodb-stream-not-found.json",
 		}},
 		{"inside the JSON data", `{"detail":{"kinesis":{"dataJson":{"currency":["EUR"]}}}}`, []string{"recordhydrated-kinesis-json.json"}},
 		{"schema major version 1", `{"detail":{"schemaVersion":[{"prefix":"1."}]}}`, nil}, // nil: every example
