@@ -2,7 +2,8 @@
 // for consumers: RecordHydrated (one failed stream record, with its data) and
 // RecordHydrationFailed (records that could not be recovered, with the reason).
 //
-// The JSON Schema files in package schemas are the contract; these types follow them field
+// The JSON Schema files in package schemas are the contract (schemas/README.md is the field
+// reference, with the identity, offload and versioning rules); these types follow them field
 // for field, and a test keeps the two in agreement. Parse validates an event against the
 // schema before decoding it.
 package hydrantevent
