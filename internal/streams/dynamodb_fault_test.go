@@ -67,6 +67,7 @@ func streamsEmptyPage(w http.ResponseWriter, r *faultproxy.Request, _ faultproxy
 }
 
 func TestDynamoDBFaults(t *testing.T) {
+	t.Parallel()
 	tb := newDDBTable(t)
 	for i := range 30 {
 		tb.put(t, map[string]dtypes.AttributeValue{"pk": &dtypes.AttributeValueMemberS{Value: fmt.Sprintf("k%02d", i)}})

@@ -41,6 +41,11 @@ func newDDBTable(t testing.TB) ddbTable {
 	if err != nil {
 		t.Fatalf("create table: %v", err)
 	}
+	t.Cleanup(func() {
+		if _, err := tb.db.DeleteTable(context.Background(), &dynamodb.DeleteTableInput{TableName: aws.String(tb.name)}); err != nil {
+			t.Errorf("delete table %s: %v", tb.name, err)
+		}
+	})
 	tb.arn = aws.ToString(out.TableDescription.LatestStreamArn)
 	desc, err := tb.streams.DescribeStream(context.Background(), &dynamodbstreams.DescribeStreamInput{StreamArn: aws.String(tb.arn)})
 	if err != nil {
@@ -122,6 +127,7 @@ const everyTypeDynamoJSON = `{"pk":{"S":"item-1"},"s":{"S":"héllo"},"n":{"N":"`
 	`"bs":{"BS":["/w=="]},"l":{"L":[{"S":"x"},{"N":"1"},{"L":[{"NULL":true}]}]},"m":{"M":{"inner":{"M":{"b":{"B":"aGk="}}},"n":{"N":"-` + big38 + `"}}}}`
 
 func TestDynamoDBEveryTypeInsertModifyRemove(t *testing.T) {
+	t.Parallel()
 	tb := newDDBTable(t)
 	tb.put(t, everyType())
 	if _, err := tb.db.UpdateItem(context.Background(), &dynamodb.UpdateItemInput{
@@ -183,6 +189,7 @@ func TestDynamoDBEveryTypeInsertModifyRemove(t *testing.T) {
 }
 
 func TestDynamoDBRanges(t *testing.T) {
+	t.Parallel()
 	tb := newDDBTable(t)
 	const n = 130
 	for i := range n {

@@ -60,6 +60,7 @@ func fastRetryer(attempts int) streams.Option {
 }
 
 func TestKinesisThrottling(t *testing.T) {
+	t.Parallel()
 	f := newFaultyKinesis(t)
 
 	t.Run("retried through the retryer", func(t *testing.T) {
@@ -96,6 +97,7 @@ func TestKinesisThrottling(t *testing.T) {
 }
 
 func TestKinesisExpiredIterator(t *testing.T) {
+	t.Parallel()
 	f := newFaultyKinesis(t)
 	expired := faultproxy.KinesisExpiredIterator(time.Now().Add(-6*time.Minute), time.Now())
 
@@ -178,6 +180,7 @@ func behindWhenEmptied(inner faultproxy.Responder) faultproxy.Responder {
 }
 
 func TestKinesisEmptyPages(t *testing.T) {
+	t.Parallel()
 	// kinesis-local never answers an empty page while records remain after
 	// the iterator; AWS does (its storage is in time-ordered chunks, and
 	// GetRecords "might take multiple calls" to reach records). The proxy
@@ -195,6 +198,7 @@ func TestKinesisEmptyPages(t *testing.T) {
 }
 
 func TestKinesisTrimmed(t *testing.T) {
+	t.Parallel()
 	f := newFaultyKinesis(t)
 	seqPlus := func(i, d int64) string {
 		n, _ := new(big.Int).SetString(f.seqs[i], 10)

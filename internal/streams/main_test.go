@@ -2,6 +2,7 @@ package streams_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -40,6 +41,15 @@ func newKinesisStream(t testing.TB, client *kinesis.Client, shards int32) kinesi
 		t.Fatalf("create stream %s: %v", name, err)
 	}
 	s := kinesisStream{client: client, name: name}
+	// kinesis-local caps the shards of all streams (50 by default), and every
+	// test binary of `make test` shares it: give the shards back.
+	t.Cleanup(func() {
+		_, err := client.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: aws.String(name), EnforceConsumerDeletion: aws.Bool(true)})
+		var nf *ktypes.ResourceNotFoundException
+		if err != nil && !errors.As(err, &nf) {
+			t.Errorf("delete stream %s: %v", name, err)
+		}
+	})
 	s.arn = s.waitActive(t)
 	return s
 }
