@@ -42,7 +42,7 @@ type DynamoDBReader struct {
 // set on each call.
 func NewDynamoDBReader(client DynamoDBStreamsAPI, opts ...Option) *DynamoDBReader {
 	o := newOptions(opts)
-	lim := loopLimits{maxLimit: dynamoDBMaxLimit, defaultLimit: dynamoDBMaxLimit, maxEmptyPages: dynamoDBMaxEmptyPages, maxExpired: 3}
+	lim := loopLimits{maxLimit: dynamoDBMaxLimit, defaultLimit: dynamoDBMaxLimit, maxEmptyPages: dynamoDBMaxEmptyPages, maxRestarts: 3}
 	if o.limit > 0 {
 		lim.maxLimit, lim.defaultLimit = min(o.limit, dynamoDBMaxLimit), min(o.limit, dynamoDBMaxLimit)
 	}

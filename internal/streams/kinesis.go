@@ -29,6 +29,13 @@ const (
 	kinesisDefaultLimit = 1000
 )
 
+// kinesisMaxEmptyPages bounds a run of empty pages while the consumer is
+// still behind the tip (MillisBehindLatest > 0). AWS returns such pages
+// while crossing parts of a shard without records, and, as reported for
+// iterators into trimmed data, for minutes on end: past this many the
+// reader checks TRIM_HORIZON (nothing read yet) or gives up on the rest.
+const kinesisMaxEmptyPages = 100
+
 // Option configures a reader.
 type Option func(*options)
 
@@ -71,7 +78,7 @@ type KinesisReader struct {
 // reader's retryer (set per call, so the client's own is left alone).
 func NewKinesisReader(client KinesisAPI, opts ...Option) *KinesisReader {
 	o := newOptions(opts)
-	lim := loopLimits{maxLimit: kinesisMaxLimit, defaultLimit: kinesisDefaultLimit, maxExpired: 3}
+	lim := loopLimits{maxLimit: kinesisMaxLimit, defaultLimit: kinesisDefaultLimit, maxEmptyPages: kinesisMaxEmptyPages, maxRestarts: 3}
 	if o.limit > 0 {
 		lim.maxLimit, lim.defaultLimit = min(o.limit, kinesisMaxLimit), min(o.limit, kinesisMaxLimit)
 	}

@@ -267,6 +267,21 @@ func TestKinesisTrimmed(t *testing.T) {
 		})
 	}
 
+	t.Run("iterator into trimmed data yielding only empty pages", func(t *testing.T) {
+		// Reported of AWS: an iterator at a trimmed position can answer empty
+		// pages, far behind the tip, for minutes. The reader bounds the run and
+		// checks TRIM_HORIZON.
+		p, client := f.proxied(t)
+		empties := p.Add(&faultproxy.Rule{Operation: "GetRecords", Times: 100, Respond: emptyPage})
+		trimBelow(t, p, 12)
+		got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(6)), f.rng(5, 24))
+		assertKinesisData(t, got, f.seqs[12:25], f.data[12:25])
+		assertMissing(t, rep, streams.Missing{ShardID: f.shard, StartSequenceNumber: f.seqs[5], EndSequenceNumber: seqPlus(12, -1), Count: 7, Reason: streams.ReasonTrimmed, Detail: "100 consecutive empty pages"})
+		if empties.Hits() != 100 {
+			t.Fatalf("%d empty pages served", empties.Hits())
+		}
+	})
+
 	t.Run("start unknown, older records present", func(t *testing.T) {
 		// kinesis-local answers ResourceNotFoundException for a sequence
 		// number it never issued; the shard's oldest record is older than the

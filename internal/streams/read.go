@@ -59,7 +59,7 @@ type loopLimits struct {
 	maxLimit      int // largest GetRecords Limit the service accepts
 	defaultLimit  int // Limit when the batch size is unknown
 	maxEmptyPages int // consecutive empty pages after which an open shard counts as read to its tip; 0: rely on caughtUp
-	maxExpired    int // consecutive expired iterators without progress before giving up
+	maxRestarts   int // iterator re-acquisitions (expired, trimmed under it) without progress before giving up
 }
 
 // readShard reads r through api, calling deliver for each stream record in
@@ -89,7 +89,9 @@ type shardRead[R any] struct {
 	// our position was gone; the next record seen tells how much was lost.
 	repositioned bool
 	fellBackErr  error
-	// headGap is the trimmed part before the first record read, if any.
+	// triedHorizon: the empty-page fallback to TRIM_HORIZON was used.
+	triedHorizon bool
+	// gaps are the parts of the range found missing so far.
 	gaps []Missing
 }
 
@@ -101,7 +103,7 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 	if stop {
 		return s.finish(false), nil
 	}
-	expired, empty := 0, 0
+	restarts, empty := 0, 0
 	for {
 		limit := s.lim.defaultLimit
 		if s.r.BatchSize > 0 {
@@ -110,12 +112,14 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 		pg, err := s.api.getRecords(ctx, s.r, it, limit)
 		if err != nil {
 			kind, reason := s.api.classify(err)
+			if kind == errExpired || kind == errPositionGone {
+				restarts++
+				if restarts > s.lim.maxRestarts {
+					return s.partial(), fmt.Errorf("get records shard %s: iterator re-acquired %d times without progress: %w", s.r.ShardID, restarts-1, err)
+				}
+			}
 			switch kind {
 			case errExpired:
-				expired++
-				if expired > s.lim.maxExpired {
-					return s.partial(), fmt.Errorf("get records shard %s: iterator expired %d times without progress: %w", s.r.ShardID, expired, err)
-				}
 				s.log.InfoContext(ctx, "shard iterator expired, re-acquiring", "error", err)
 				it, stop, err = s.resume(ctx)
 			case errPositionGone:
@@ -137,7 +141,7 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 			continue
 		}
 		if len(pg.records) > 0 {
-			expired, empty = 0, 0
+			restarts, empty = 0, 0
 		} else {
 			empty++
 		}
@@ -157,8 +161,29 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 			s.log.DebugContext(ctx, "shard closed before the end of the range")
 			return s.finish(false), nil
 		}
-		if len(pg.records) == 0 && (pg.caughtUp || (s.lim.maxEmptyPages > 0 && empty >= s.lim.maxEmptyPages)) {
-			s.log.DebugContext(ctx, "reached the shard's tip before the end of the range", "emptyPages", empty)
+		if len(pg.records) == 0 && pg.caughtUp {
+			s.log.DebugContext(ctx, "reached the shard's tip before the end of the range")
+			return s.finish(false), nil
+		}
+		if len(pg.records) == 0 && empty >= s.lim.maxEmptyPages {
+			if s.lastSeen == nil && !s.triedHorizon {
+				// Nothing at all from the start position: AWS may hand out an
+				// iterator into trimmed data that only yields empty pages.
+				// TRIM_HORIZON tells: a first record after the start means the
+				// start was trimmed; one before it means it was not.
+				s.log.WarnContext(ctx, "only empty pages from the start position, trying TRIM_HORIZON", "emptyPages", empty)
+				s.triedHorizon, s.repositioned = true, true
+				s.fellBackErr = fmt.Errorf("%d consecutive empty pages from AT_SEQUENCE_NUMBER %s", empty, s.r.StartSequenceNumber)
+				empty = 0
+				if it, stop, err = s.acquire(ctx, trimHorizon); err != nil {
+					return s.partial(), err
+				}
+				if stop {
+					return s.finish(false), nil
+				}
+				continue
+			}
+			s.log.DebugContext(ctx, "giving up after consecutive empty pages", "emptyPages", empty)
 			return s.finish(false), nil
 		}
 		it = pg.next
