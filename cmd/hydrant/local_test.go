@@ -2,6 +2,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"sync"
 	"context"
 	"errors"
 	"io"
@@ -51,10 +53,10 @@ func TestLocalEventBridgeServes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	outR, outW := io.Pipe()
-	var errOut strings.Builder
+	errOut := &lockedBuffer{}
 	done := make(chan int, 1)
 	go func() {
-		done <- run(ctx, env{args: []string{"local", "eventbridge", "--addr", "127.0.0.1:0", "--log-level", "warn"}, stdin: strings.NewReader(""), stdout: outW, stderr: &errOut})
+		done <- run(ctx, env{args: []string{"local", "eventbridge", "--addr", "127.0.0.1:0", "--log-level", "warn"}, stdin: strings.NewReader(""), stdout: outW, stderr: errOut})
 		outW.Close()
 	}()
 	line, err := bufio.NewReader(outR).ReadString('\n')
@@ -99,4 +101,22 @@ func TestLocalEventBridgeServes(t *testing.T) {
 	if err == nil || errors.Is(err, context.Canceled) {
 		t.Fatalf("the endpoint still answers after shutdown: %v", err)
 	}
+}
+
+// lockedBuffer is a stderr the command writes while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
