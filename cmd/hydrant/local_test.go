@@ -3,11 +3,11 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"sync"
 	"context"
 	"errors"
 	"io"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
