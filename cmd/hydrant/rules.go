@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
-	"time"
 
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
@@ -127,7 +125,9 @@ func runRulesTest(_ context.Context, e env) int {
 		}
 		parsed, err := eventpattern.ParseEvent(ev.text)
 		if err == nil && *strict {
-			err = checkEnvelope(ev.text)
+			if err = eventpattern.CheckEnvelope(ev.text); err != nil {
+				err = fmt.Errorf("--strict: %w (aws events test-event-pattern answers ValidationException: Parameter Event is not valid.)", err)
+			}
 		}
 		if err != nil {
 			fmt.Fprintf(e.stdout, "%sinvalid\n", label)
@@ -202,55 +202,4 @@ func splitEvents(data []byte) ([]lineEvent, error) {
 		out = append(out, lineEvent{line: i + 1, text: l})
 	}
 	return out, nil
-}
-
-// envelopeFields are the fields aws events test-event-pattern requires of the event
-// (TestEventPattern API reference: "the following fields are mandatory").
-var envelopeFields = []string{"id", "account", "source", "time", "region", "resources", "detail-type"}
-
-// checkEnvelope enforces --strict: the required fields are present, resources is an array of
-// strings, time is an RFC 3339 timestamp, the others are strings.
-func checkEnvelope(text []byte) error {
-	var ev map[string]json.RawMessage
-	if err := json.Unmarshal(text, &ev); err != nil {
-		return err
-	}
-	var missing, wrong []string
-	for _, f := range envelopeFields {
-		raw, ok := ev[f]
-		if !ok {
-			missing = append(missing, f)
-			continue
-		}
-		switch f {
-		case "resources":
-			var rs []string
-			if json.Unmarshal(raw, &rs) != nil || rs == nil {
-				wrong = append(wrong, "resources (must be an array of strings)")
-			}
-		case "time":
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				wrong = append(wrong, "time (must be a string)")
-			} else if _, err := time.Parse(time.RFC3339, s); err != nil {
-				wrong = append(wrong, "time (must be an RFC 3339 timestamp such as 2026-01-02T15:04:05Z)")
-			}
-		default:
-			var s string
-			if json.Unmarshal(raw, &s) != nil {
-				wrong = append(wrong, f+" (must be a string)")
-			}
-		}
-	}
-	if len(missing) == 0 && len(wrong) == 0 {
-		return nil
-	}
-	var parts []string
-	if len(missing) > 0 {
-		parts = append(parts, "missing "+strings.Join(missing, ", "))
-	}
-	if len(wrong) > 0 {
-		parts = append(parts, "wrong type: "+strings.Join(wrong, ", "))
-	}
-	return fmt.Errorf("--strict: %s (aws events test-event-pattern answers ValidationException: Parameter Event is not valid.)", strings.Join(parts, "; "))
 }

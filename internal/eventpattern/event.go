@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -102,16 +101,6 @@ func jsonKindOf(c byte) string {
 	default:
 		return "a number"
 	}
-}
-
-// Paths returns the event's flattened leaf paths, sorted; for diagnostics.
-func (ev *Event) Paths() []string {
-	ps := make([]string, 0, len(ev.index))
-	for p := range ev.index {
-		ps = append(ps, p)
-	}
-	sort.Strings(ps)
-	return ps
 }
 
 func (ev *Event) lookup(path string) []value {
