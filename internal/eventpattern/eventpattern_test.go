@@ -223,6 +223,18 @@ func TestMatchTrickyCases(t *testing.T) {
 		{"exists false or a value", `{"k":[{"exists":false},"a"]}`, `{"k":"a"}`, true},
 		{"exists false or a value, missing", `{"k":[{"exists":false},"a"]}`, `{}`, true},
 		{"exists false or a value, other", `{"k":[{"exists":false},"a"]}`, `{"k":"b"}`, false},
+		// [R] "JSON Array Matching": the employees examples.
+		{"R employees one field", `{"employees":{"firstName":["Anna"]}}`,
+			`{"employees":[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"},{"firstName":"Peter","lastName":"Jones"}]}`, true},
+		{"R employees multi-level arrays", `{"employees":{"firstName":["Anna"]}}`,
+			`{"employees":[[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"}],[{"firstName":"Peter","lastName":"Jones"}]]}`, true},
+		{"R employees Anna Jones", `{"employees":{"firstName":["Anna"],"lastName":["Jones"]}}`,
+			`{"employees":[[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"}],[{"firstName":"Peter","lastName":"Jones"}]]}`, false},
+		{"R employees Anna Smith", `{"employees":{"firstName":["Anna"],"lastName":["Smith"]}}`,
+			`{"employees":[[{"firstName":"John","lastName":"Doe"},{"firstName":"Anna","lastName":"Smith"}],[{"firstName":"Peter","lastName":"Jones"}]]}`, true},
+		// [R] "Compiled rules and JSON keys with dots": both spellings compile and match alike.
+		{"R dotted keys rule", `{"detail":{"state.status":["running"]}}`, `{"detail":{"state":{"status":"running"}}}`, true},
+		{"R dotted keys event", `{"detail":{"state":{"status":["running"]}}}`, `{"detail":{"state.status":"running"}}`, true},
 		// [R] "the fields must come from the same array element".
 		{"R same element", `{"a":{"b":["1"],"c":["2"]}}`, `{"a":[{"b":"1","c":"3"},{"b":"4","c":"2"}]}`, false},
 		{"R same element found", `{"a":{"b":["1"],"c":["2"]}}`, `{"a":[{"b":"1","c":"3"},{"b":"1","c":"2"}]}`, true},
