@@ -87,7 +87,7 @@ func NewBus(t testing.TB, ep emulators.Endpoints) *Bus {
 }
 
 // Drain waits for every pending delivery, checks that every event validates against the
-// schemas in schemas/, and returns the events that reached the bus.
+// schemas in schemas/ and passes hydrantevent.Check (identity, sequence order), and returns the events that reached the bus.
 func (b *Bus) Drain() []hydrantevent.Event {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -97,9 +97,12 @@ func (b *Bus) Drain() []hydrantevent.Event {
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	for _, raw := range b.raw {
+	for i, raw := range b.raw {
 		if err := schemas.ValidateEvent(raw); err != nil {
 			b.t.Errorf("an event on the bus does not validate against schemas/: %v\n%s", err, raw)
+		}
+		if err := hydrantevent.Check(b.collected[i].Detail); err != nil {
+			b.t.Errorf("an event on the bus breaks a rule the schema cannot express: %v", err)
 		}
 	}
 	return slices.Clone(b.collected)

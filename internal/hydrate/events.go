@@ -58,7 +58,7 @@ func (b *builder) record(r streams.Record) (Event, error) {
 	if r.Kinesis != nil && r.Kinesis.AggregateError != "" {
 		return b.event(&hydrantevent.RecordHydrationFailed{
 			SchemaVersion: hydrantevent.SchemaVersion,
-			EventID:       hydrantevent.EventID(b.streamARN, b.batch.ShardID, r.SequenceNumber, r.SubSequenceNumber),
+			EventID:       hydrantevent.MissingEventID(b.streamARN, b.batch.ShardID, r.SequenceNumber, r.SequenceNumber),
 			StreamARN:     b.streamARN,
 			StreamType:    b.typ,
 			ShardID:       b.batch.ShardID,

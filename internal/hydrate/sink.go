@@ -100,49 +100,40 @@ func (s *BusSink) entry(ctx context.Context, e Event) (publish.Entry, error) {
 	return entry, nil
 }
 
-// offload moves the record's payload to S3 and replaces it in the detail with the reference:
+// offloadable is a detail whose record can be moved to S3 (both Hydrant details are).
+type offloadable interface {
+	OffloadBody() ([]byte, error)
+	SetOffload(hydrantevent.Offload)
+}
+
+// offload stores the record's payload in S3 and replaces it in the detail with the reference:
 // a Kinesis record's exact data bytes, or the JSON of a DynamoDB record (images included).
 func (s *BusSink) offload(ctx context.Context, detail hydrantevent.Detail) error {
-	var (
-		body        []byte
-		contentType string
-		target      **hydrantevent.Offload
-		key         string
-	)
+	d, ok := detail.(offloadable)
+	if !ok {
+		return fmt.Errorf("%T cannot be offloaded", detail)
+	}
+	body, err := d.OffloadBody()
+	if err != nil {
+		return err
+	}
+	var key, contentType string
 	switch d := detail.(type) {
 	case *hydrantevent.RecordHydrated:
 		key = OffloadKey(d.StreamARN, d.ShardID, d.SequenceNumber, d.SubSequenceNumber)
-		target = &d.Offload
-		switch {
-		case d.Kinesis != nil:
-			body, contentType = d.Kinesis.Data, "application/octet-stream"
-			defer func() { d.Kinesis.Data, d.Kinesis.DataJSON = nil, nil }()
-		case d.DynamoDB != nil:
-			b, err := json.Marshal(d.DynamoDB)
-			if err != nil {
-				return err
-			}
-			body, contentType = b, "application/json"
-			defer func() { d.DynamoDB.NewImage, d.DynamoDB.OldImage = nil, nil }()
-		default:
-			return fmt.Errorf("record %s has no data to offload", d.SequenceNumber)
+		contentType = "application/octet-stream"
+		if d.DynamoDB != nil {
+			contentType = "application/json"
 		}
 	case *hydrantevent.RecordHydrationFailed:
-		if d.Kinesis == nil {
-			return fmt.Errorf("failure event for %s has no record to offload", d.Missing.StartSequenceNumber)
-		}
 		key = OffloadKey(d.StreamARN, d.ShardID, d.Missing.StartSequenceNumber, nil)
-		target = &d.Offload
-		body, contentType = d.Kinesis.Data, "application/octet-stream"
-		defer func() { d.Kinesis.Data, d.Kinesis.DataJSON = nil, nil }()
-	default:
-		return fmt.Errorf("unknown detail %T", detail)
+		contentType = "application/octet-stream"
 	}
 	ref, err := s.store.Store(ctx, key, contentType, body)
 	if err != nil {
 		return err
 	}
-	*target = &hydrantevent.Offload{Bucket: ref.Bucket, Key: ref.Key, Size: ref.Size, SHA256: ref.SHA256}
+	d.SetOffload(hydrantevent.Offload{Bucket: ref.Bucket, Key: ref.Key, Size: ref.Size, SHA256: ref.SHA256})
 	s.Stats.Offloaded++
 	s.Stats.OffloadedBytes += ref.Size
 	return nil
