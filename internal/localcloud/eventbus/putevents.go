@@ -21,29 +21,23 @@ type busEvent struct {
 	raw      []byte
 	hops     int
 
-	once    sync.Once
-	parsed  *eventpattern.Event
-	decoded map[string]any
-	err     error
-}
-
-func (e *busEvent) parse() {
-	e.once.Do(func() {
-		e.parsed, e.err = eventpattern.ParseEvent(e.raw)
-		if e.err == nil {
-			e.decoded, e.err = decodeEvent(e.raw)
-		}
-	})
+	// Parsed forms, computed on first use: every event is matched, few are transformed.
+	parseOnce  sync.Once
+	parsed     *eventpattern.Event
+	parseErr   error
+	decodeOnce sync.Once
+	decoded    map[string]any
+	decodeErr  error
 }
 
 func (e *busEvent) pattern() (*eventpattern.Event, error) {
-	e.parse()
-	return e.parsed, e.err
+	e.parseOnce.Do(func() { e.parsed, e.parseErr = eventpattern.ParseEvent(e.raw) })
+	return e.parsed, e.parseErr
 }
 
 func (e *busEvent) doc() (map[string]any, error) {
-	e.parse()
-	return e.decoded, e.err
+	e.decodeOnce.Do(func() { e.decoded, e.decodeErr = decodeEvent(e.raw) })
+	return e.decoded, e.decodeErr
 }
 
 // entrySize is AWS's PutEvents entry size: 14 bytes for Time if set, plus the UTF-8 bytes of
