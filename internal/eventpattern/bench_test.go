@@ -141,3 +141,28 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// Compiled patterns and parsed events are immutable: many goroutines may match them at once
+// (run with -race).
+func TestConcurrentMatch(t *testing.T) {
+	rules := busRules(t)
+	ev, err := ParseEvent([]byte(benchEvent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan int, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			n := 0
+			for i := 0; i < 50; i++ {
+				n += matchAll(rules, ev)
+			}
+			errs <- n
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if n := <-errs; n != 50 {
+			t.Errorf("goroutine saw %d matches, want 50", n)
+		}
+	}
+}
