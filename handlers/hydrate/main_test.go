@@ -27,7 +27,9 @@ import (
 func TestMain(m *testing.M) { emulators.Main(m) }
 
 // build compiles this package as Lambda builds it for provided.al2023.
-func build(t *testing.T, goarch string) string {
+func build(t *testing.T, goarch string) string { t.Helper(); return buildTB(t, goarch) }
+
+func buildTB(t testing.TB, goarch string) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "bootstrap")
 	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags", "-s -w", "-o", out, ".")
@@ -55,7 +57,9 @@ func TestBuildsForLambdaOnArm64(t *testing.T) {
 	t.Logf("linux/arm64 bootstrap: %d bytes", st.Size())
 }
 
-func freePort(t *testing.T) string {
+func freePort(t *testing.T) string { t.Helper(); return freePortTB(t) }
+
+func freePortTB(t testing.TB) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
