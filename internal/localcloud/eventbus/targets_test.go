@@ -65,6 +65,7 @@ func TestFailedDeliveryEndsInDeadLetterQueue(t *testing.T) {
 	failing := &capture{fail: 1 << 30}
 	failingARN := h.function("failing", failing)
 	missingQueue := "arn:aws:sqs:us-east-1:000000000000:" + h.name("no-such-queue")
+	missingTopic := "arn:aws:sns:us-east-1:000000000000:" + h.name("no-such-topic")
 
 	ruleArn := h.rule(bus, "r", `{"source":["app"]}`)
 	h.targets(bus, "r",
@@ -80,12 +81,14 @@ func TestFailedDeliveryEndsInDeadLetterQueue(t *testing.T) {
 		ebtypes.Target{Id: aws.String("failing"), Arn: aws.String(failingARN),
 			RetryPolicy:      &ebtypes.RetryPolicy{MaximumRetryAttempts: aws.Int32(1)},
 			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqARN)}},
+		ebtypes.Target{Id: aws.String("topic"), Arn: aws.String(missingTopic),
+			DeadLetterConfig: &ebtypes.DeadLetterConfig{Arn: aws.String(dlqARN)}},
 	)
 	out := h.put(entry(bus, "app", "thing", `{"k":"v"}`))
 	id := aws.ToString(out.Entries[0].EventId)
 
 	byTarget := map[string]sqstypes.Message{}
-	for _, m := range h.receive(dlqURL, 3) {
+	for _, m := range h.receive(dlqURL, 4) {
 		byTarget[attr(m, "TARGET_ARN")] = m
 		if ev := decodeEvent(t, aws.ToString(m.Body)); ev.ID != id || string(ev.Detail) != `{"k":"v"}` {
 			t.Errorf("DLQ body is the original event: %s", aws.ToString(m.Body))
@@ -99,6 +102,7 @@ func TestFailedDeliveryEndsInDeadLetterQueue(t *testing.T) {
 	}{
 		{unreachable, "SDK_CLIENT_ERROR", "3", "MaximumRetryAttempts"},
 		{missingQueue, "NO_RESOURCE", "0", "<absent>"}, // missing resources are not retried
+		{missingTopic, "NO_RESOURCE", "0", "<absent>"},
 		{failingARN, "ERROR_FROM_TARGET", "1", "MaximumRetryAttempts"},
 	}
 	for _, c := range cases {
