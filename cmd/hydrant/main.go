@@ -39,6 +39,7 @@ func commands() map[string]command {
 		"rules":   rulesCommand(),
 		"hydrate": hydrateCommand(),
 		"local":   localCommand(),
+		"plan":    planCommand(),
 	}
 }
 

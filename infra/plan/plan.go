@@ -41,6 +41,9 @@ const (
 type Recorder struct {
 	// Account and Region appear in the ARNs the recorder makes up.
 	Account, Region string
+	// StackReferences are the outputs of other stacks, by stack name, for programs that read
+	// them with pulumi.NewStackReference.
+	StackReferences map[string]map[string]any
 
 	mu        sync.Mutex
 	resources []Resource
@@ -58,11 +61,24 @@ var _ pulumi.MockResourceMonitor = (*Recorder)(nil)
 func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
 	parent := ""
 	if args.RegisterRPC != nil && args.RegisterRPC.GetParent() != "" {
-		urn := args.RegisterRPC.GetParent()
-		parent = urn[strings.LastIndex(urn, "::")+2:]
+		// Top-level resources are children of the stack; only components count as parents.
+		if urn := resource.URN(args.RegisterRPC.GetParent()); urn.IsValid() && urn.Type() != "pulumi:pulumi:Stack" {
+			parent = urn.Name()
+		}
 	}
 	id, outputs := "", args.Inputs
-	if args.Custom {
+	switch {
+	case args.TypeToken == "pulumi:pulumi:StackReference":
+		outs, ok := r.StackReferences[args.ID]
+		if !ok {
+			return "", nil, fmt.Errorf("plan: stack reference %q: its outputs are not known offline", args.ID)
+		}
+		id = args.ID
+		outputs = resource.PropertyMap{
+			"name":    resource.NewStringProperty(args.ID),
+			"outputs": resource.NewObjectProperty(resource.NewPropertyMapFromMap(outs)),
+		}
+	case args.Custom:
 		id, outputs = r.outputs(args)
 	}
 	rec := Resource{Type: args.TypeToken, Name: args.Name, Parent: parent, Custom: args.Custom, ID: id, Inputs: plainMap(args.Inputs)}
@@ -127,13 +143,17 @@ func (p Plan) Find(typ, name string) (Resource, bool) {
 // values as the engine passes them: strings, objects as JSON) and returns the recorder.
 func Run(project, stack string, config map[string]string, secretKeys []string, program pulumi.RunFunc) (*Recorder, error) {
 	rec := NewRecorder()
-	err := pulumi.RunErr(program,
+	return rec, rec.Run(project, stack, config, secretKeys, program)
+}
+
+// Run runs program under this recorder.
+func (rec *Recorder) Run(project, stack string, config map[string]string, secretKeys []string, program pulumi.RunFunc) error {
+	return pulumi.RunErr(program,
 		pulumi.WithMocks(project, stack, rec),
 		func(ri *pulumi.RunInfo) {
 			ri.Config = config
 			ri.ConfigSecretKeys = secretKeys
 		})
-	return rec, err
 }
 
 // JSON is the plan as indented JSON with sorted keys (encoding/json sorts maps) and no HTML
