@@ -91,7 +91,13 @@ func (s *Server) createConnection(_ context.Context, body []byte) (any, *apiErro
 	return connectionOutput{ConnectionArn: arn, ConnectionState: "AUTHORIZED", CreationTime: newEpoch(c.created), LastModifiedTime: newEpoch(c.created)}, nil
 }
 
-var httpMethods = map[string]bool{"POST": true, "GET": true, "HEAD": true, "OPTIONS": true, "PUT": true, "PATCH": true, "DELETE": true}
+func httpMethod(m string) bool {
+	switch m {
+	case "POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE":
+		return true
+	}
+	return false
+}
 
 func (s *Server) createAPIDestination(_ context.Context, body []byte) (any, *apiError) {
 	var in createAPIDestinationInput
@@ -101,7 +107,7 @@ func (s *Server) createAPIDestination(_ context.Context, body []byte) (any, *api
 	if !connectionNameRE.MatchString(in.Name) {
 		return nil, validationError("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name)
 	}
-	if !httpMethods[in.HTTPMethod] {
+	if !httpMethod(in.HTTPMethod) {
 		return nil, validationError("1 validation error detected: Value '%s' at 'httpMethod' failed to satisfy constraint: Member must satisfy enum value set: [POST, GET, HEAD, OPTIONS, PUT, PATCH, DELETE]", in.HTTPMethod)
 	}
 	u, err := url.Parse(in.InvocationEndpoint)

@@ -23,7 +23,7 @@ func TestSQSTargetReceivesMatchingEvent(t *testing.T) {
 		entry(bus, "hydrant", "RecordHydrated", `{"streamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/orders","n":1}`),
 		entry(bus, "hydrant", "RecordHydrated", `{"streamArn":"arn:aws:kinesis:us-east-1:000000000000:stream/payments","n":2}`),
 		ebtypes.PutEventsRequestEntry{EventBusName: aws.String(bus), Source: aws.String("hydrant"), DetailType: aws.String("RecordHydrated"),
-			Detail: aws.String(`{ "streamArn" : "arn:aws:kinesis:us-east-1:000000000000:stream/orders-eu", "n": 3 }`),
+			Detail:    aws.String(`{ "streamArn" : "arn:aws:kinesis:us-east-1:000000000000:stream/orders-eu", "n": 3 }`),
 			Resources: []string{"arn:aws:kinesis:us-east-1:000000000000:stream/orders-eu"}, Time: aws.Time(time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC))},
 	)
 	if out.FailedEntryCount != 0 || len(out.Entries) != 3 {

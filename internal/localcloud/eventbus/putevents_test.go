@@ -80,14 +80,14 @@ func TestPutEventsPartialFailures(t *testing.T) {
 
 	entries := []ebtypes.PutEventsRequestEntry{
 		entry(bus, "ok", "d", `{"n":0}`),
-		{EventBusName: aws.String(bus), DetailType: aws.String("d"), Detail: aws.String(`{}`)},                            // no Source
-		{EventBusName: aws.String(bus), Source: aws.String("ok"), Detail: aws.String(`{}`)},                               // no DetailType
-		{EventBusName: aws.String(bus), Source: aws.String("ok"), DetailType: aws.String("d")},                            // no Detail
-		entry(bus, "ok", "d", `[1,2]`),                                                                                    // not an object
-		entry(bus, "ok", "d", `"text"`),                                                                                   // not an object
-		entry(bus, "ok", "d", `{"n":`),                                                                                    // not JSON
-		entry(h.name("no-such-bus"), "ok", "d", `{}`),                                                                     // bus missing
-		entry("arn:aws:events:us-east-1:000000000000:event-bus/"+bus, "ok", "d", `{"n":8}`),                               // bus by ARN
+		{EventBusName: aws.String(bus), DetailType: aws.String("d"), Detail: aws.String(`{}`)}, // no Source
+		{EventBusName: aws.String(bus), Source: aws.String("ok"), Detail: aws.String(`{}`)},    // no DetailType
+		{EventBusName: aws.String(bus), Source: aws.String("ok"), DetailType: aws.String("d")}, // no Detail
+		entry(bus, "ok", "d", `[1,2]`),                                                      // not an object
+		entry(bus, "ok", "d", `"text"`),                                                     // not an object
+		entry(bus, "ok", "d", `{"n":`),                                                      // not JSON
+		entry(h.name("no-such-bus"), "ok", "d", `{}`),                                       // bus missing
+		entry("arn:aws:events:us-east-1:000000000000:event-bus/"+bus, "ok", "d", `{"n":8}`), // bus by ARN
 		entry(bus, "ok", "d", `{"n":9}`),
 	}
 	out := h.put(entries...)

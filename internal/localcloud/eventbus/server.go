@@ -177,30 +177,57 @@ func (s *Server) Close(ctx context.Context) error {
 
 type handlerFunc func(s *Server, ctx context.Context, body []byte) (any, *apiError)
 
-var operations = map[string]handlerFunc{
-	"CreateEventBus":         (*Server).createEventBus,
-	"DescribeEventBus":       (*Server).describeEventBus,
-	"DeleteEventBus":         (*Server).deleteEventBus,
-	"ListEventBuses":         (*Server).listEventBuses,
-	"PutRule":                (*Server).putRule,
-	"DescribeRule":           (*Server).describeRule,
-	"ListRules":              (*Server).listRules,
-	"DeleteRule":             (*Server).deleteRule,
-	"EnableRule":             (*Server).enableRule,
-	"DisableRule":            (*Server).disableRule,
-	"PutTargets":             (*Server).putTargets,
-	"ListTargetsByRule":      (*Server).listTargetsByRule,
-	"RemoveTargets":          (*Server).removeTargets,
-	"PutEvents":              (*Server).putEvents,
-	"TestEventPattern":       (*Server).testEventPattern,
-	"CreateArchive":          (*Server).createArchive,
-	"DescribeArchive":        (*Server).describeArchive,
-	"ListArchives":           (*Server).listArchives,
-	"StartReplay":            (*Server).startReplay,
-	"DescribeReplay":         (*Server).describeReplay,
-	"CreateConnection":       (*Server).createConnection,
-	"CreateApiDestination":   (*Server).createAPIDestination,
-	"DescribeApiDestination": (*Server).describeAPIDestination,
+// operation returns the handler of an EventBridge operation, or nil.
+func operation(name string) handlerFunc {
+	switch name {
+	case "CreateEventBus":
+		return (*Server).createEventBus
+	case "DescribeEventBus":
+		return (*Server).describeEventBus
+	case "DeleteEventBus":
+		return (*Server).deleteEventBus
+	case "ListEventBuses":
+		return (*Server).listEventBuses
+	case "PutRule":
+		return (*Server).putRule
+	case "DescribeRule":
+		return (*Server).describeRule
+	case "ListRules":
+		return (*Server).listRules
+	case "DeleteRule":
+		return (*Server).deleteRule
+	case "EnableRule":
+		return (*Server).enableRule
+	case "DisableRule":
+		return (*Server).disableRule
+	case "PutTargets":
+		return (*Server).putTargets
+	case "ListTargetsByRule":
+		return (*Server).listTargetsByRule
+	case "RemoveTargets":
+		return (*Server).removeTargets
+	case "PutEvents":
+		return (*Server).putEvents
+	case "TestEventPattern":
+		return (*Server).testEventPattern
+	case "CreateArchive":
+		return (*Server).createArchive
+	case "DescribeArchive":
+		return (*Server).describeArchive
+	case "ListArchives":
+		return (*Server).listArchives
+	case "StartReplay":
+		return (*Server).startReplay
+	case "DescribeReplay":
+		return (*Server).describeReplay
+	case "CreateConnection":
+		return (*Server).createConnection
+	case "CreateApiDestination":
+		return (*Server).createAPIDestination
+	case "DescribeApiDestination":
+		return (*Server).describeAPIDestination
+	}
+	return nil
 }
 
 // ServeHTTP answers one EventBridge API call.
@@ -212,8 +239,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("expected POST with X-Amz-Target: AWSEvents.<Operation>, got %s with X-Amz-Target %q", r.Method, target)})
 		return
 	}
-	h, ok := operations[op]
-	if !ok {
+	h := operation(op)
+	if h == nil {
 		writeError(w, &apiError{Status: http.StatusBadRequest, Code: "UnknownOperationException",
 			Message: fmt.Sprintf("operation %s is not supported by the local EventBridge endpoint", op)})
 		return

@@ -327,7 +327,6 @@ func waitFor(t *testing.T, cond func() bool) {
 	}
 }
 
-
 // An event whose next retry would come after MaximumEventAgeInSeconds goes to the DLQ with
 // that condition: here the first backoff (5–10 min) exceeds the 60 s the target allows.
 func TestEventAgeExhaustsRetries(t *testing.T) {

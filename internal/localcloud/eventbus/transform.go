@@ -19,10 +19,15 @@ const (
 	varEventJSON     = "aws.events.event.json"
 )
 
-var (
-	placeholderRE = regexp.MustCompile(`<([^<>]*)>`)
-	reservedVars  = map[string]bool{varRuleARN: true, varRuleName: true, varIngestionTime: true, varEvent: true, varEventJSON: true}
-)
+var placeholderRE = regexp.MustCompile(`<([^<>]*)>`)
+
+func reservedVar(name string) bool {
+	switch name {
+	case varRuleARN, varRuleName, varIngestionTime, varEvent, varEventJSON:
+		return true
+	}
+	return false
+}
 
 // jsonPath is the JSONPath subset EventBridge evaluates in InputPath and InputPathsMap: `$`
 // followed by dot-notation names (letters, digits, dashes, underscores, slashes...), array
@@ -149,7 +154,7 @@ func newTransformer(it *InputTransformer) (*transformer, error) {
 	}
 	t := &transformer{paths: map[string]*jsonPath{}, template: it.InputTemplate}
 	for k, p := range it.InputPathsMap {
-		if reservedVars[k] || strings.HasPrefix(strings.ToUpper(k), "AWS.") {
+		if reservedVar(k) || strings.HasPrefix(strings.ToUpper(k), "AWS.") {
 			return nil, fmt.Errorf("InputPathsMap key %q is reserved (keys cannot start with AWS.)", k)
 		}
 		jp, err := parseJSONPath(p)
@@ -159,7 +164,7 @@ func newTransformer(it *InputTransformer) (*transformer, error) {
 		t.paths[k] = jp
 	}
 	for _, m := range placeholderRE.FindAllStringSubmatch(it.InputTemplate, -1) {
-		if _, ok := t.paths[m[1]]; !ok && !reservedVars[m[1]] {
+		if _, ok := t.paths[m[1]]; !ok && !reservedVar(m[1]) {
 			return nil, fmt.Errorf("contains invalid placeholder %s", m[1])
 		}
 	}
