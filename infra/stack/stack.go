@@ -185,10 +185,11 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 
 	// Team subscriptions.
 	watches := []hydrantinfra.Watch{router.Watch()}
+	createdQueues := pulumi.StringMap{}
 	for _, team := range cfg.Teams {
 		for _, sc := range team.Subscriptions {
 			name := team.Name + "-" + sc.Name
-			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name})
+			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name}, createdQueues)
 			if err != nil {
 				return nil, err
 			}
@@ -222,10 +223,14 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	ctx.Export("schemaRegistryName", router.SchemaRegistryName)
 	ctx.Export("alarmTopicArn", ops.AlarmTopicArn)
 	ctx.Export("dashboardName", ops.DashboardName)
+	if len(createdQueues) > 0 {
+		// The queues Hydrant created for teams (createQueue), by "team-subscription-target".
+		ctx.Export("teamQueueUrls", createdQueues)
+	}
 	return d, nil
 }
 
-func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string) (*hydrantinfra.Subscription, error) {
+func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string, createdQueues pulumi.StringMap) (*hydrantinfra.Subscription, error) {
 	args := &hydrantinfra.SubscriptionArgs{
 		EventBusName:             router.BusName,
 		EventSource:              cfg.Router.EventSource,
@@ -265,6 +270,7 @@ func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig,
 				return nil, err
 			}
 			t.Arn, t.QueueURL = q.Arn, q.Url
+			createdQueues[name+"-"+tc.Name] = q.Url
 		}
 		if it := tc.InputTransformer; it != nil {
 			t.InputTransformer = &hydrantinfra.InputTransformer{InputPaths: it.InputPaths, InputTemplate: it.InputTemplate}
