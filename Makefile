@@ -6,6 +6,9 @@ SHELL := /bin/bash
 test: ## every test, against emulators started (and stopped) by scripts/test
 	scripts/test
 
+demo: ## the whole router on local emulators: good and poison records, where each poison record went (ARGS=--json for JSON)
+	scripts/demo $(ARGS)
+
 bench: ## the benchmarks whose figures BENCHMARKS.md records
 	scripts/test -bench
 

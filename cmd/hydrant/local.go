@@ -23,13 +23,14 @@ import (
 
 // localCommand runs the pieces of the local cloud; each sub-command serves until interrupted.
 func localCommand() command {
-	return command{summary: "run local cloud services (local eventbridge)", run: runLocal}
+	return command{summary: "run the local cloud (local up) or one of its services (local eventbridge)", run: runLocal}
 }
 
 // localSubcommands is the table of `hydrant local` sub-commands; later services add a line.
 func localSubcommands() map[string]command {
 	return map[string]command{
 		"eventbridge": {summary: "serve the local EventBridge endpoint until interrupted", run: runLocalEventBridge},
+		"up":          {summary: "deploy a stack onto the local cloud and run it until interrupted", run: runLocalUp},
 	}
 }
 

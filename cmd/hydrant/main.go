@@ -40,6 +40,7 @@ func commands() map[string]command {
 		"hydrate": hydrateCommand(),
 		"local":   localCommand(),
 		"plan":    planCommand(),
+		"demo":    demoCommand(),
 	}
 }
 

@@ -1,0 +1,350 @@
+// Package demo is `hydrant demo`'s scenario. On a local cloud running a stack with stream
+// consumers, it puts good and poison records on every Kinesis stream and DynamoDB table an
+// event source mapping reads, waits while the mappings retry, bisect and hand the poison
+// records to their failure destinations and Hydrant hydrates and routes them, then reports,
+// for every poison record, each destination the bus's rules promise and whether it got
+// there, with the recovered payload.
+package demo
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+
+	"github.com/hydrant-dev/hydrant/internal/localcloud"
+)
+
+// Options shape the scenario. Zero values take the defaults in parentheses.
+type Options struct {
+	KinesisGood, KinesisPoison   int           // per stream (20, 2)
+	DynamoDBGood, DynamoDBPoison int           // per table (8, 1)
+	Timeout                      time.Duration // (100 s)
+	PollInterval                 time.Duration // (250 ms)
+	// Progress receives one line per second or so while waiting; nil for none.
+	Progress io.Writer
+	// RunID tells this run's records apart from earlier ones on the same streams; default
+	// derived from the clock.
+	RunID string
+}
+
+func (o *Options) defaults() {
+	if o.KinesisGood == 0 && o.KinesisPoison == 0 {
+		o.KinesisGood, o.KinesisPoison = 20, 2
+	}
+	if o.DynamoDBGood == 0 && o.DynamoDBPoison == 0 {
+		o.DynamoDBGood, o.DynamoDBPoison = 8, 1
+	}
+	if o.Timeout <= 0 {
+		o.Timeout = 100 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = 250 * time.Millisecond
+	}
+	if o.RunID == "" {
+		o.RunID = fmt.Sprintf("%x", time.Now().UnixNano())[6:]
+	}
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+}
+
+// Record is one record the scenario put.
+type Record struct {
+	Source    string          `json:"source"` // kinesis or dynamodb
+	StreamARN string          `json:"streamArn"`
+	Key       string          `json:"key"` // partition key or item id
+	Sequence  string          `json:"sequenceNumber,omitempty"`
+	Poison    bool            `json:"poison"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// matches reports whether an event hydrates this record.
+func (r Record) matches(ev Event) bool {
+	if ev.StreamARN != r.StreamARN {
+		return false
+	}
+	if r.Source == "kinesis" {
+		return ev.Sequence == r.Sequence
+	}
+	id, _ := ev.Keys["id"].(string)
+	return id == r.Key
+}
+
+// Delivery is one destination a rule promises for a poison record's event.
+type Delivery struct {
+	Rule      string `json:"rule"`
+	Target    string `json:"target"`
+	Kind      string `json:"kind"`
+	Where     string `json:"where"` // where it was seen (queue, S3 object), or where it should be
+	Delivered bool   `json:"delivered"`
+	Note      string `json:"note,omitempty"`
+}
+
+// Outcome is what happened to one poison record.
+type Outcome struct {
+	Record
+	EventID            string          `json:"eventId,omitempty"`
+	FailureDestination string          `json:"failureDestination,omitempty"`
+	Payload            json.RawMessage `json:"recoveredPayload,omitempty"`
+	Deliveries         []Delivery      `json:"deliveries"`
+	OK                 bool            `json:"ok"`
+	Problem            string          `json:"problem,omitempty"`
+}
+
+// Report is the scenario's result.
+type Report struct {
+	Poison      []Outcome `json:"poisonRecords"`
+	GoodRecords int       `json:"goodRecords"`
+	GoodLeaked  []string  `json:"goodRecordsHydrated"` // keys of good records that produced events
+	Elapsed     float64   `json:"elapsedSeconds"`
+	OK          bool      `json:"ok"`
+	Verdict     string    `json:"verdict"`
+}
+
+// Run puts the records, waits for the poison ones to arrive everywhere the rules promise
+// (or the timeout) and reports. An error means the scenario could not run; a failed
+// verdict is a Report with OK false.
+func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error) {
+	opts.defaults()
+	start := time.Now()
+	tracer, err := NewTracer(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	records, err := Put(ctx, c, opts)
+	if err != nil {
+		return nil, err
+	}
+	if len(records) == 0 {
+		return nil, fmt.Errorf("the stack has no Kinesis stream or DynamoDB table read by an event source mapping: nothing to demonstrate")
+	}
+	var poison, good []Record
+	for _, r := range records {
+		if r.Poison {
+			poison = append(poison, r)
+		} else {
+			good = append(good, r)
+		}
+	}
+	fmt.Fprintf(opts.Progress, "put %d records (%d poison); waiting for retries, bisection, failure destinations, hydration and routing\n", len(records), len(poison))
+	deadline := time.Now().Add(opts.Timeout)
+	lastProgress := time.Time{}
+	var rep *Report
+	for {
+		if err := tracer.Poll(ctx); err != nil {
+			return nil, err
+		}
+		rep, err = evaluate(ctx, tracer, poison, good)
+		if err != nil {
+			return nil, err
+		}
+		if rep.OK || time.Now().After(deadline) {
+			break
+		}
+		if time.Since(lastProgress) >= time.Second {
+			lastProgress = time.Now()
+			hydrated, delivered, promised := rep.progress()
+			fmt.Fprintf(opts.Progress, "  %4.0fs  %d/%d poison records hydrated, %d/%d promised deliveries seen\n", time.Since(start).Seconds(), hydrated, len(poison), delivered, promised)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(opts.PollInterval):
+		}
+	}
+	rep.Elapsed = time.Since(start).Round(10 * time.Millisecond).Seconds()
+	rep.verdict(opts.Timeout)
+	return rep, nil
+}
+
+func (r *Report) progress() (hydrated, delivered, promised int) {
+	for _, o := range r.Poison {
+		if o.EventID != "" {
+			hydrated++
+		}
+		for _, d := range o.Deliveries {
+			promised++
+			if d.Delivered {
+				delivered++
+			}
+		}
+	}
+	return
+}
+
+func (r *Report) verdict(timeout time.Duration) {
+	hydrated, delivered, promised := r.progress()
+	switch {
+	case r.OK:
+		r.Verdict = fmt.Sprintf("PASS: %d poison records isolated, hydrated and delivered to all %d promised destinations; none of the %d good records was hydrated (%.1fs)",
+			len(r.Poison), promised, r.GoodRecords, r.Elapsed)
+	case len(r.GoodLeaked) > 0:
+		r.Verdict = fmt.Sprintf("FAIL: %d good records were hydrated as if they had failed (%s)", len(r.GoodLeaked), strings.Join(r.GoodLeaked, ", "))
+	default:
+		r.Verdict = fmt.Sprintf("FAIL after %s: %d/%d poison records hydrated, %d/%d promised deliveries seen", timeout, hydrated, len(r.Poison), delivered, promised)
+	}
+}
+
+// evaluate checks every poison record against what the tracer has seen.
+func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, error) {
+	rep := &Report{GoodRecords: len(good), OK: true}
+	for _, r := range poison {
+		o := Outcome{Record: r}
+		evs := t.Events(func(ev Event) bool { return r.matches(ev) })
+		switch {
+		case len(evs) == 0:
+			o.Problem = "not hydrated yet: no event on any destination"
+		case len(evs) > 1:
+			// At-least-once delivery may hydrate a record twice; the first event stands for it.
+			fallthrough
+		default:
+			ev := evs[0]
+			o.EventID, o.FailureDestination, o.Payload = ev.ID, ev.FailureDestination, ev.Payload
+			promised, err := t.Promised(ctx, ev)
+			if err != nil {
+				return nil, err
+			}
+			sightings := t.Sightings(ev.ID)
+			for _, tg := range promised {
+				d := Delivery{Rule: tg.Rule, Target: tg.ARN, Kind: tg.Kind, Where: tg.Where}
+				if !tg.Observable() {
+					d.Note = "not observable locally"
+					d.Delivered = true
+				}
+				for _, s := range sightings {
+					if s.Target.ARN == tg.ARN && s.Target.Rule == tg.Rule {
+						d.Delivered, d.Where = true, s.Where
+						break
+					}
+				}
+				o.Deliveries = append(o.Deliveries, d)
+			}
+			if len(promised) == 0 {
+				o.Problem = "no rule matches its event"
+			}
+		}
+		o.OK = o.Problem == ""
+		for _, d := range o.Deliveries {
+			o.OK = o.OK && d.Delivered
+		}
+		rep.OK = rep.OK && o.OK
+		rep.Poison = append(rep.Poison, o)
+	}
+	for _, r := range good {
+		if len(t.Events(func(ev Event) bool { return r.matches(ev) })) > 0 {
+			rep.GoodLeaked = append(rep.GoodLeaked, r.Key)
+		}
+	}
+	sort.Strings(rep.GoodLeaked)
+	if len(rep.GoodLeaked) > 0 {
+		rep.OK = false
+	}
+	return rep, nil
+}
+
+// Put writes the good and poison records on every stream and table a mapping reads.
+func Put(ctx context.Context, c *localcloud.Cloud, opts Options) ([]Record, error) {
+	opts.defaults()
+	e := c.Endpoints()
+	kin, ddb := e.KinesisClient(), e.DynamoDBClient()
+	var out []Record
+	seen := map[string]bool{}
+	for _, m := range c.Mappings() {
+		src := m.Config.EventSourceARN
+		if seen[src] {
+			continue
+		}
+		seen[src] = true
+		parts := strings.SplitN(src, ":", 6)
+		if len(parts) != 6 {
+			continue
+		}
+		switch parts[2] {
+		case "kinesis":
+			recs, err := putKinesis(ctx, kin, src, opts)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, recs...)
+		case "dynamodb":
+			table, _, _ := strings.Cut(strings.TrimPrefix(parts[5], "table/"), "/stream/")
+			recs, err := putDynamoDB(ctx, ddb, table, src, opts)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, recs...)
+		}
+	}
+	return out, nil
+}
+
+// poisonAt spreads the poison records through the batch (never all at one end), so that
+// bisection has work to do.
+func poisonAt(i, good, poison int) bool {
+	n := good + poison
+	for p := 0; p < poison; p++ {
+		if i == (p+1)*n/(poison+1) {
+			return true
+		}
+	}
+	return false
+}
+
+func putKinesis(ctx context.Context, kin *kinesis.Client, streamARN string, opts Options) ([]Record, error) {
+	n := opts.KinesisGood + opts.KinesisPoison
+	var out []Record
+	var entries []kintypes.PutRecordsRequestEntry
+	for i := range n {
+		poison := poisonAt(i, opts.KinesisGood, opts.KinesisPoison)
+		key := fmt.Sprintf("order-%s-%03d", opts.RunID, i)
+		data, _ := json.Marshal(map[string]any{"orderId": key, "amount": 10 + i, "poison": poison})
+		out = append(out, Record{Source: "kinesis", StreamARN: streamARN, Key: key, Poison: poison, Data: data})
+		entries = append(entries, kintypes.PutRecordsRequestEntry{Data: data, PartitionKey: aws.String(key)})
+	}
+	// One PutRecords call keeps the records in one shard's order within the batch size.
+	for off := 0; off < len(entries); off += 500 {
+		end := min(off+500, len(entries))
+		res, err := kin.PutRecords(ctx, &kinesis.PutRecordsInput{StreamARN: aws.String(streamARN), Records: entries[off:end]})
+		if err != nil {
+			return nil, fmt.Errorf("put records on %s: %w", streamARN, err)
+		}
+		if res.FailedRecordCount != nil && *res.FailedRecordCount > 0 {
+			return nil, fmt.Errorf("put records on %s: %d failed", streamARN, *res.FailedRecordCount)
+		}
+		for i, r := range res.Records {
+			out[off+i].Sequence = aws.ToString(r.SequenceNumber)
+		}
+	}
+	return out, nil
+}
+
+func putDynamoDB(ctx context.Context, ddb *dynamodb.Client, table, streamARN string, opts Options) ([]Record, error) {
+	n := opts.DynamoDBGood + opts.DynamoDBPoison
+	var out []Record
+	for i := range n {
+		poison := poisonAt(i, opts.DynamoDBGood, opts.DynamoDBPoison)
+		id := fmt.Sprintf("user-%s-%03d", opts.RunID, i)
+		name := fmt.Sprintf("User %d", i)
+		item := map[string]ddbtypes.AttributeValue{
+			"id":     &ddbtypes.AttributeValueMemberS{Value: id},
+			"name":   &ddbtypes.AttributeValueMemberS{Value: name},
+			"poison": &ddbtypes.AttributeValueMemberBOOL{Value: poison},
+		}
+		if _, err := ddb.PutItem(ctx, &dynamodb.PutItemInput{TableName: aws.String(table), Item: item}); err != nil {
+			return nil, fmt.Errorf("put item %s in %s: %w", id, table, err)
+		}
+		data, _ := json.Marshal(map[string]any{"id": id, "name": name, "poison": poison})
+		out = append(out, Record{Source: "dynamodb", StreamARN: streamARN, Key: id, Poison: poison, Data: data})
+	}
+	return out, nil
+}

@@ -1,0 +1,79 @@
+package demo
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// WriteText prints the report for people: each poison record, where it ended up with its
+// recovered payload, then the one-line verdict.
+func (r *Report) WriteText(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Poison records: %d (good records: %d)\n", len(r.Poison), r.GoodRecords)
+	for _, o := range r.Poison {
+		fmt.Fprintf(&b, "\n%s record %s", o.Source, o.Key)
+		if o.Sequence != "" {
+			fmt.Fprintf(&b, " (sequence number %s)", o.Sequence)
+		}
+		fmt.Fprintf(&b, "\n  stream:              %s\n", o.StreamARN)
+		if o.EventID != "" {
+			fmt.Fprintf(&b, "  failure destination: %s\n", orDash(o.FailureDestination))
+			fmt.Fprintf(&b, "  event:               %s\n", o.EventID)
+			fmt.Fprintf(&b, "  recovered payload:   %s\n", compact(o.Payload))
+		}
+		for _, d := range o.Deliveries {
+			mark := "ok     "
+			if !d.Delivered {
+				mark = "MISSING"
+			}
+			fmt.Fprintf(&b, "  %s rule %s → %s %s", mark, d.Rule, d.Kind, d.Where)
+			if d.Note != "" {
+				fmt.Fprintf(&b, " (%s)", d.Note)
+			}
+			b.WriteByte('\n')
+		}
+		if o.Problem != "" {
+			fmt.Fprintf(&b, "  PROBLEM: %s\n", o.Problem)
+		}
+	}
+	if len(r.GoodLeaked) > 0 {
+		fmt.Fprintf(&b, "\nGood records hydrated by mistake: %s\n", strings.Join(r.GoodLeaked, ", "))
+	}
+	fmt.Fprintf(&b, "\n%s\n", r.Verdict)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteJSON prints the report as indented JSON.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func compact(raw json.RawMessage) string {
+	if len(raw) == 0 {
+		return "-"
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	var v any
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return string(raw)
+	}
+	if err := enc.Encode(v); err != nil {
+		return string(raw)
+	}
+	return strings.TrimSpace(b.String())
+}

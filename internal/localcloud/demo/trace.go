@@ -1,0 +1,295 @@
+package demo
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+
+	"github.com/hydrant-dev/hydrant/internal/localcloud"
+)
+
+// Target is one target of one rule on a bus of the deployment.
+type Target struct {
+	Bus, Rule, Pattern string
+	ID, ARN            string
+	// Kind is "sqs" or "firehose" for the targets the tracer watches; others are listed
+	// and reported as not observable.
+	Kind string
+	// Where names the destination: the queue name, or s3://bucket/prefix.
+	Where    string
+	queueURL string
+	stream   localcloud.DeliveryStream
+}
+
+// Observable reports whether the tracer can see what reaches the target.
+func (t Target) Observable() bool { return t.Kind == "sqs" || t.Kind == "firehose" }
+
+// Event is a Hydrant event seen at a destination.
+type Event struct {
+	Raw                json.RawMessage
+	ID                 string
+	DetailType         string
+	StreamARN          string
+	Sequence           string
+	Keys               map[string]any
+	Payload            json.RawMessage
+	FailureDestination string
+}
+
+// Sighting is where an event was seen: a target, and the queue or S3 object.
+type Sighting struct {
+	Target Target
+	Where  string // sqs://queue or s3://bucket/key
+}
+
+// Tracer follows Hydrant events through the deployment's rules: it lists every rule and
+// target of every bus and reads what reaches the SQS and Firehose targets.
+type Tracer struct {
+	eb  *eventbridge.Client
+	sqs *sqs.Client
+	s3  *s3.Client
+
+	Targets []Target
+
+	mu       sync.Mutex
+	events   map[string]Event      // by event id
+	seen     map[string][]Sighting // by event id
+	objects  map[string]bool       // S3 keys already read
+	matchMem map[string]bool       // rule+event id → matches
+}
+
+// NewTracer discovers the rules and targets of the cloud's buses.
+func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
+	e := c.Endpoints()
+	t := &Tracer{eb: e.EventBridgeClient(), sqs: e.SQSClient(), s3: e.S3Client(),
+		events: map[string]Event{}, seen: map[string][]Sighting{}, objects: map[string]bool{}, matchMem: map[string]bool{}}
+	streams := map[string]localcloud.DeliveryStream{}
+	for _, d := range c.DeliveryStreams() {
+		streams[d.ARN] = d
+	}
+	for _, b := range c.OfType("aws:cloudwatch/eventBus:EventBus") {
+		rules, err := t.eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(b.Physical)})
+		if err != nil {
+			return nil, fmt.Errorf("list rules of %s: %w", b.Physical, err)
+		}
+		for _, r := range rules.Rules {
+			targets, err := t.eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: r.Name, EventBusName: aws.String(b.Physical)})
+			if err != nil {
+				return nil, fmt.Errorf("list targets of %s: %w", aws.ToString(r.Name), err)
+			}
+			for _, tg := range targets.Targets {
+				x := Target{Bus: b.Physical, Rule: aws.ToString(r.Name), Pattern: aws.ToString(r.EventPattern), ID: aws.ToString(tg.Id), ARN: aws.ToString(tg.Arn)}
+				parts := strings.SplitN(x.ARN, ":", 6)
+				switch {
+				case len(parts) == 6 && parts[2] == "sqs":
+					x.Kind, x.Where = "sqs", parts[5]
+					u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
+					if err != nil {
+						return nil, fmt.Errorf("target queue %s: %w", x.ARN, err)
+					}
+					x.queueURL = aws.ToString(u.QueueUrl)
+				case len(parts) == 6 && parts[2] == "firehose":
+					d, ok := streams[x.ARN]
+					if !ok {
+						return nil, fmt.Errorf("target %s: no such delivery stream", x.ARN)
+					}
+					x.Kind, x.Where, x.stream = "firehose", "s3://"+d.Bucket+"/"+d.Prefix, d
+				case len(parts) == 6:
+					x.Kind, x.Where = parts[2], x.ARN
+				}
+				t.Targets = append(t.Targets, x)
+			}
+		}
+	}
+	sort.Slice(t.Targets, func(i, j int) bool { return t.Targets[i].Rule+t.Targets[i].ID < t.Targets[j].Rule+t.Targets[j].ID })
+	return t, nil
+}
+
+// Poll reads what has reached the observable targets since the last poll (SQS messages are
+// received and deleted; new S3 objects are read).
+func (t *Tracer) Poll(ctx context.Context) error {
+	for _, tg := range t.Targets {
+		switch tg.Kind {
+		case "sqs":
+			if err := t.drainQueue(ctx, tg); err != nil {
+				return err
+			}
+		case "firehose":
+			if err := t.scanBucket(ctx, tg); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (t *Tracer) drainQueue(ctx context.Context, tg Target) error {
+	for {
+		out, err := t.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(tg.queueURL), MaxNumberOfMessages: 10})
+		if err != nil {
+			return fmt.Errorf("receive from %s: %w", tg.Where, err)
+		}
+		if len(out.Messages) == 0 {
+			return nil
+		}
+		var del []sqstypes.DeleteMessageBatchRequestEntry
+		for i, m := range out.Messages {
+			t.add([]byte(aws.ToString(m.Body)), Sighting{Target: tg, Where: "sqs://" + tg.Where})
+			del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
+		}
+		for _, d := range del {
+			if _, err := t.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(tg.queueURL), ReceiptHandle: d.ReceiptHandle}); err != nil {
+				return fmt.Errorf("delete from %s: %w", tg.Where, err)
+			}
+		}
+	}
+}
+
+func (t *Tracer) scanBucket(ctx context.Context, tg Target) error {
+	p := s3.NewListObjectsV2Paginator(t.s3, &s3.ListObjectsV2Input{Bucket: aws.String(tg.stream.Bucket), Prefix: aws.String(tg.stream.Prefix)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			return fmt.Errorf("list s3://%s/%s: %w", tg.stream.Bucket, tg.stream.Prefix, err)
+		}
+		for _, o := range page.Contents {
+			key := aws.ToString(o.Key)
+			t.mu.Lock()
+			done := t.objects[key]
+			t.mu.Unlock()
+			if done {
+				continue
+			}
+			obj, err := t.s3.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(tg.stream.Bucket), Key: aws.String(key)})
+			if err != nil {
+				return fmt.Errorf("get s3://%s/%s: %w", tg.stream.Bucket, key, err)
+			}
+			body, err := io.ReadAll(obj.Body)
+			obj.Body.Close()
+			if err != nil {
+				return fmt.Errorf("read s3://%s/%s: %w", tg.stream.Bucket, key, err)
+			}
+			sc := bufio.NewScanner(bytes.NewReader(body))
+			sc.Buffer(make([]byte, 0, 64<<10), 2<<20)
+			for sc.Scan() {
+				if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+					t.add(bytes.Clone(line), Sighting{Target: tg, Where: "s3://" + tg.stream.Bucket + "/" + key})
+				}
+			}
+			t.mu.Lock()
+			t.objects[key] = true
+			t.mu.Unlock()
+		}
+	}
+	return nil
+}
+
+// add records an event seen at a target; a body that is not a Hydrant event (an input
+// transformer's output) is kept under its own text.
+func (t *Tracer) add(body []byte, s Sighting) {
+	ev := parseEvent(body)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, ok := t.events[ev.ID]; !ok {
+		t.events[ev.ID] = ev
+	}
+	t.seen[ev.ID] = append(t.seen[ev.ID], s)
+}
+
+func parseEvent(body []byte) Event {
+	var env struct {
+		ID         string `json:"id"`
+		DetailType string `json:"detail-type"`
+		Detail     struct {
+			StreamARN string `json:"streamArn"`
+			Sequence  string `json:"sequenceNumber"`
+			Failure   struct {
+				Destination string `json:"destination"`
+			} `json:"failure"`
+			Kinesis *struct {
+				Data     []byte          `json:"data"`
+				DataJSON json.RawMessage `json:"dataJson"`
+			} `json:"kinesis"`
+			DynamoDB *struct {
+				Keys     map[string]any  `json:"keys"`
+				NewImage json.RawMessage `json:"newImage"`
+			} `json:"dynamodb"`
+		} `json:"detail"`
+	}
+	ev := Event{Raw: json.RawMessage(body)}
+	if err := json.Unmarshal(body, &env); err != nil || env.ID == "" {
+		ev.ID = "raw:" + string(body)
+		return ev
+	}
+	ev.ID, ev.DetailType, ev.StreamARN, ev.Sequence = env.ID, env.DetailType, env.Detail.StreamARN, env.Detail.Sequence
+	ev.FailureDestination = env.Detail.Failure.Destination
+	if k := env.Detail.Kinesis; k != nil {
+		if len(k.DataJSON) > 0 {
+			ev.Payload = k.DataJSON
+		} else {
+			ev.Payload, _ = json.Marshal(string(k.Data))
+		}
+	}
+	if d := env.Detail.DynamoDB; d != nil {
+		ev.Keys, ev.Payload = d.Keys, d.NewImage
+	}
+	return ev
+}
+
+// Events returns the events seen so far that satisfy match.
+func (t *Tracer) Events(match func(Event) bool) []Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Event
+	for _, ev := range t.events {
+		if match(ev) {
+			out = append(out, ev)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// Sightings returns where the event was seen.
+func (t *Tracer) Sightings(eventID string) []Sighting {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]Sighting(nil), t.seen[eventID]...)
+}
+
+// Promised returns the targets of the rules whose pattern matches the event.
+func (t *Tracer) Promised(ctx context.Context, ev Event) ([]Target, error) {
+	var out []Target
+	for _, tg := range t.Targets {
+		key := tg.Bus + "/" + tg.Rule + "|" + ev.ID
+		t.mu.Lock()
+		ok, known := t.matchMem[key]
+		t.mu.Unlock()
+		if !known {
+			res, err := t.eb.TestEventPattern(ctx, &eventbridge.TestEventPatternInput{EventPattern: aws.String(tg.Pattern), Event: aws.String(string(ev.Raw))})
+			if err != nil {
+				return nil, fmt.Errorf("test rule %s against event %s: %w", tg.Rule, ev.ID, err)
+			}
+			ok = res.Result
+			t.mu.Lock()
+			t.matchMem[key] = ok
+			t.mu.Unlock()
+		}
+		if ok {
+			out = append(out, tg)
+		}
+	}
+	return out, nil
+}

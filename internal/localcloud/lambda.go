@@ -1,0 +1,176 @@
+package localcloud
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambdacontext"
+)
+
+// function is an in-process Lambda function of the deployment.
+type function struct {
+	name, arn string
+	role      string // execution role ARN
+	pkg       string
+	timeout   time.Duration
+	fn        Function
+	// sem bounds concurrent invocations (reserved concurrency); nil is unbounded.
+	sem chan struct{}
+}
+
+// FunctionError is a function's error result, as Lambda reports it (X-Amz-Function-Error).
+type FunctionError struct {
+	Function string
+	Err      error
+}
+
+func (e *FunctionError) Error() string { return fmt.Sprintf("function %s: %v", e.Function, e.Err) }
+func (e *FunctionError) Unwrap() error { return e.Err }
+
+// invoke runs the function synchronously with Lambda's context (request id, function ARN,
+// deadline from the timeout). A handler error or panic is a *FunctionError.
+func (f *function) invoke(ctx context.Context, payload []byte) (out []byte, err error) {
+	if f.sem != nil {
+		select {
+		case f.sem <- struct{}{}:
+			defer func() { <-f.sem }()
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: randomUUID(), InvokedFunctionArn: f.arn})
+	defer func() {
+		if r := recover(); r != nil {
+			out, err = nil, &FunctionError{Function: f.name, Err: fmt.Errorf("panic: %v", r)}
+		}
+	}()
+	out, err = f.fn(ctx, payload)
+	if err != nil {
+		return nil, &FunctionError{Function: f.name, Err: err}
+	}
+	return out, nil
+}
+
+// Invoke calls a function of the deployment (or an external one) by name or ARN, as the
+// Lambda Invoke API does with RequestResponse.
+func (c *Cloud) Invoke(ctx context.Context, nameOrARN string, payload []byte) ([]byte, error) {
+	f, err := c.function(nameOrARN)
+	if err != nil {
+		return nil, err
+	}
+	return f.invoke(ctx, payload)
+}
+
+// function finds a function by name, ARN or qualified ARN.
+func (c *Cloud) function(nameOrARN string) (*function, error) {
+	name := nameOrARN
+	if strings.HasPrefix(name, "arn:") {
+		parts := strings.Split(name, ":")
+		if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
+			return nil, fmt.Errorf("%q is not a Lambda function ARN", nameOrARN)
+		}
+		name = parts[6]
+	}
+	c.mu.Lock()
+	f, ok := c.functions[name]
+	c.mu.Unlock()
+	if ok {
+		return f, nil
+	}
+	if fn, ok := c.opts.ExternalFunctions[name]; ok {
+		return &function{name: name, arn: c.arn("lambda", "function:"+name), pkg: "(external)", timeout: 15 * time.Minute, fn: fn}, nil
+	}
+	return nil, fmt.Errorf("function %s does not exist in the local cloud", name)
+}
+
+// FunctionNames lists the functions of the deployment.
+func (c *Cloud) FunctionNames() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for n := range c.functions {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// createFunction builds the in-process handler of the package the function's code names,
+// with the function's environment variables plus the local cloud's endpoints, and registers
+// it with the local EventBridge endpoint for Lambda targets.
+func (c *Cloud) createFunction(ctx context.Context, a regArgs) (created, error) {
+	name := physicalName(a, "name", 64, false)
+	pkg, err := handlerPackage(a.In, "code")
+	if err != nil {
+		return created{}, err
+	}
+	factory, ok := c.opts.Functions[pkg]
+	if !ok {
+		known := make([]string, 0, len(c.opts.Functions))
+		for k := range c.opts.Functions {
+			known = append(known, k)
+		}
+		sort.Strings(known)
+		return created{}, fmt.Errorf("handler package %s has no in-process function (known: %s)", pkg, strings.Join(known, ", "))
+	}
+	arn := c.arn("lambda", "function:"+name)
+	env := map[string]string{}
+	if e := a.In.obj("environment"); e != nil {
+		for k, v := range e.strMap("variables") {
+			env[k] = v
+		}
+	}
+	env["AWS_REGION"] = c.region
+	env["AWS_LAMBDA_FUNCTION_NAME"] = name
+	for _, kv := range c.Env() {
+		if strings.HasPrefix(kv[0], "AWS_ENDPOINT_URL_") {
+			env[kv[0]] = kv[1]
+		}
+	}
+	log := c.opts.Logger.With("function", name)
+	fn, err := factory(ctx, FunctionEnv{Name: name, Env: env, AWS: c.AWSConfig(), Logger: log})
+	if err != nil {
+		return created{}, fmt.Errorf("init %s (%s): %w", name, pkg, err)
+	}
+	timeout := 3 * time.Second // Lambda's default
+	if t, ok := a.In.num("timeout"); ok && t > 0 {
+		timeout = time.Duration(t) * time.Second
+	}
+	f := &function{name: name, arn: arn, role: a.In.str("role"), pkg: pkg, timeout: timeout, fn: fn}
+	note := "runs " + pkg + " in-process"
+	if rc, ok := a.In.num("reservedConcurrentExecutions"); ok && rc > 0 {
+		f.sem = make(chan struct{}, rc)
+		note += fmt.Sprintf(", reserved concurrency %d", rc)
+	}
+	c.mu.Lock()
+	if _, dup := c.functions[name]; dup {
+		c.mu.Unlock()
+		return created{}, fmt.Errorf("function %s already exists", name)
+	}
+	c.functions[name] = f
+	c.mu.Unlock()
+	// Rule targets invoke asynchronously: a function error is a failed delivery, retried.
+	c.bus.RegisterFunction(arn, func(ctx context.Context, event []byte) error {
+		_, err := f.invoke(ctx, event)
+		return err
+	})
+	log.Debug("function created", "package", pkg, "env", envNames(env))
+	return created{id: name, outputs: map[string]any{
+		"arn": arn, "name": name, "qualifiedArn": arn + ":$LATEST", "version": "$LATEST",
+		"invokeArn": fmt.Sprintf("arn:aws:apigateway:%s:lambda:path/2015-03-31/functions/%s/invocations", c.region, arn),
+	}, res: Resource{ARN: arn, Physical: name, Mode: ModeRunning, Note: note}}, nil
+}
+
+func envNames(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k := range env {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

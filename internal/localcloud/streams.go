@@ -1,0 +1,128 @@
+package localcloud
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+)
+
+// createStream creates a Kinesis stream on kinesis-local and waits until it is ACTIVE.
+// Server-side encryption is accepted and not applied (no KMS locally).
+func (c *Cloud) createStream(ctx context.Context, a regArgs) (created, error) {
+	name := physicalName(a, "name", 128, false)
+	in := &kinesis.CreateStreamInput{StreamName: aws.String(name)}
+	mode := "PROVISIONED"
+	if m := a.In.obj("streamModeDetails"); m != nil && m.str("streamMode") != "" {
+		mode = m.str("streamMode")
+	}
+	if mode == "ON_DEMAND" {
+		in.StreamModeDetails = &kintypes.StreamModeDetails{StreamMode: kintypes.StreamModeOnDemand}
+	} else {
+		n, ok := a.In.num("shardCount")
+		if !ok || n < 1 {
+			return created{}, fmt.Errorf("shardCount is required for a PROVISIONED stream")
+		}
+		in.ShardCount = aws.Int32(int32(n))
+	}
+	if _, err := c.kin.CreateStream(ctx, in); err != nil {
+		return created{}, fmt.Errorf("create stream %s: %w", name, err)
+	}
+	w := kinesis.NewStreamExistsWaiter(c.kin, func(o *kinesis.StreamExistsWaiterOptions) {
+		o.MinDelay = 100 * time.Millisecond
+		o.MaxDelay = time.Second
+	})
+	if err := w.Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, time.Minute); err != nil {
+		return created{}, fmt.Errorf("stream %s did not become active: %w", name, err)
+	}
+	if h, ok := a.In.num("retentionPeriod"); ok && h > 24 {
+		if _, err := c.kin.IncreaseStreamRetentionPeriod(ctx, &kinesis.IncreaseStreamRetentionPeriodInput{StreamName: aws.String(name), RetentionPeriodHours: aws.Int32(int32(h))}); err != nil {
+			return created{}, fmt.Errorf("stream %s retention: %w", name, err)
+		}
+	}
+	sum, err := c.kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+	if err != nil {
+		return created{}, fmt.Errorf("describe stream %s: %w", name, err)
+	}
+	arn := aws.ToString(sum.StreamDescriptionSummary.StreamARN)
+	note := fmt.Sprintf("%s, %d shard(s)", mode, aws.ToInt32(sum.StreamDescriptionSummary.OpenShardCount))
+	if a.In.str("encryptionType") == "KMS" {
+		note += "; KMS encryption accepted, not applied locally"
+	}
+	return created{id: arn, outputs: map[string]any{"arn": arn, "name": name}, res: Resource{ARN: arn, Physical: name, Note: note}}, nil
+}
+
+// createTable creates a DynamoDB table (with its stream) on DynamoDB Local. The stream ARN is
+// the one DynamoDB Local gives, region "ddblocal" included: readers must pass it unchanged.
+func (c *Cloud) createTable(ctx context.Context, a regArgs) (created, error) {
+	name := physicalName(a, "name", 255, false)
+	hash := a.In.str("hashKey")
+	if hash == "" {
+		return created{}, fmt.Errorf("hashKey is required")
+	}
+	in := &dynamodb.CreateTableInput{TableName: aws.String(name)}
+	for _, at := range a.In.objs("attributes") {
+		in.AttributeDefinitions = append(in.AttributeDefinitions, ddbtypes.AttributeDefinition{
+			AttributeName: aws.String(at.str("name")), AttributeType: ddbtypes.ScalarAttributeType(at.str("type")),
+		})
+	}
+	in.KeySchema = []ddbtypes.KeySchemaElement{{AttributeName: aws.String(hash), KeyType: ddbtypes.KeyTypeHash}}
+	if r := a.In.str("rangeKey"); r != "" {
+		in.KeySchema = append(in.KeySchema, ddbtypes.KeySchemaElement{AttributeName: aws.String(r), KeyType: ddbtypes.KeyTypeRange})
+	}
+	provisioned := a.In.str("billingMode") == "PROVISIONED"
+	if provisioned {
+		rc, _ := a.In.num("readCapacity")
+		wc, _ := a.In.num("writeCapacity")
+		in.BillingMode = ddbtypes.BillingModeProvisioned
+		in.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(int64(max(rc, 1))), WriteCapacityUnits: aws.Int64(int64(max(wc, 1)))}
+	} else {
+		in.BillingMode = ddbtypes.BillingModePayPerRequest
+	}
+	for _, g := range a.In.objs("globalSecondaryIndexes") {
+		gsi := ddbtypes.GlobalSecondaryIndex{
+			IndexName:  aws.String(g.str("name")),
+			KeySchema:  []ddbtypes.KeySchemaElement{{AttributeName: aws.String(g.str("hashKey")), KeyType: ddbtypes.KeyTypeHash}},
+			Projection: &ddbtypes.Projection{ProjectionType: ddbtypes.ProjectionType(g.str("projectionType")), NonKeyAttributes: g.strs("nonKeyAttributes")},
+		}
+		if r := g.str("rangeKey"); r != "" {
+			gsi.KeySchema = append(gsi.KeySchema, ddbtypes.KeySchemaElement{AttributeName: aws.String(r), KeyType: ddbtypes.KeyTypeRange})
+		}
+		if provisioned {
+			rc, _ := g.num("readCapacity")
+			wc, _ := g.num("writeCapacity")
+			gsi.ProvisionedThroughput = &ddbtypes.ProvisionedThroughput{ReadCapacityUnits: aws.Int64(int64(max(rc, 1))), WriteCapacityUnits: aws.Int64(int64(max(wc, 1)))}
+		}
+		in.GlobalSecondaryIndexes = append(in.GlobalSecondaryIndexes, gsi)
+	}
+	if a.In.boolean("streamEnabled") {
+		view := a.In.str("streamViewType")
+		if view == "" {
+			return created{}, fmt.Errorf("streamViewType is required when streamEnabled is true")
+		}
+		in.StreamSpecification = &ddbtypes.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: ddbtypes.StreamViewType(view)}
+	}
+	out, err := c.ddb.CreateTable(ctx, in)
+	if err != nil {
+		return created{}, fmt.Errorf("create table %s: %w", name, err)
+	}
+	d := out.TableDescription
+	arn := aws.ToString(d.TableArn)
+	outputs := map[string]any{"arn": arn, "name": name}
+	res := Resource{ARN: arn, Physical: name}
+	if s := aws.ToString(d.LatestStreamArn); s != "" {
+		outputs["streamArn"] = s
+		outputs["streamLabel"] = aws.ToString(d.LatestStreamLabel)
+		res.Note = "stream " + s
+	}
+	if a.In.obj("serverSideEncryption") != nil {
+		res.Note = strings.TrimPrefix(res.Note+"; encryption accepted, not applied locally", "; ")
+	}
+	return created{id: name, outputs: outputs, res: res}, nil
+}
