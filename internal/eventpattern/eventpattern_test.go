@@ -172,6 +172,16 @@ func TestMatchDocumentedExamples(t *testing.T) {
 // states what EventBridge was observed (or event-ruler is built) to do.
 func TestMatchTrickyCases(t *testing.T) {
 	runMatchCases(t, []matchCase{
+		// More [LS] templates recorded against AWS.
+		{"LS list_within_dict", `{"detail":{"automations":{"id":[{"exists":true}]}}}`,
+			`{"detail":{"automations":[{"key1":"value1"},{"id":"match-does-exist"},{"key2":"value2"}]}}`, true},
+		{"LS nested_json_NEG", `{"detail":{"my-key":["my-value"]}}`, `{"detail":"{\"my-key\": \"my-value\"}"}`, false},
+		{"LS content_ignorecase_empty", `{"detail":{"value":[{"equals-ignore-case":""}]}}`, `{"detail":{"value":""}}`, true},
+		{"LS arrays_empty_null_NEG", `{"resources":[null]}`, `{"resources":[]}`, false},
+		{"LS exists_list_empty_NEG", `{"resources":[{"exists":true}]}`, `{"resources":[],"detail":{"eventVersion":"","responseElements":null}}`, false},
+		{"LS or-exists-parent", `{"dynamodb":{"NewImage":{"homemade":{"S":[{"anything-but":["roses"]},{"exists":false}]}}}}`,
+			`{"dynamodb":{"NewImage":{"purchased":{"N":"789"}}}}`, true},
+		{"LS operator_multiple_list", `{"my_key":[{"exists":true},{"prefix":"IGNORED"},{"suffix":"IGNORED"}]}`, `{"my_key":"my-value"}`, true},
 		// Arrays and anything-but: any element may satisfy the matcher ([E2] + [R]).
 		{"array anything-but another element", `{"tags":[{"anything-but":"eu"}]}`, `{"tags":["priority","eu"]}`, true},
 		{"array anything-but only element", `{"tags":[{"anything-but":"eu"}]}`, `{"tags":["eu"]}`, false},
