@@ -107,7 +107,9 @@ func (b Builder) Build(ctx context.Context, pkg string) (string, error) {
 	args := append(append([]string(nil), buildFlags...), bin, pkg)
 	cmd := exec.CommandContext(ctx, goBin, args...)
 	cmd.Dir = b.ModuleDir
-	cmd.Env = append(append(os.Environ(), b.Env...), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false")
+	// VCS stamping would make the binary depend on the checkout's state, not only the source.
+	goflags := strings.TrimSpace(os.Getenv("GOFLAGS") + " -buildvcs=false")
+	cmd.Env = append(append(os.Environ(), b.Env...), "GOOS=linux", "GOARCH=arm64", "CGO_ENABLED=0", "GOFLAGS="+goflags)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
