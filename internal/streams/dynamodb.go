@@ -28,8 +28,10 @@ type DynamoDBStreamsAPI interface {
 const dynamoDBMaxLimit = 1000
 
 // dynamoDBMaxEmptyPages: a DynamoDB Streams open shard has no "caught up"
-// signal; after this many consecutive empty pages it counts as read to its tip.
-const dynamoDBMaxEmptyPages = 10
+// signal, and GetRecords may answer empty pages before records it holds;
+// after this many consecutive empty pages the shard counts as read to its
+// tip (or, when nothing was read yet, TRIM_HORIZON is checked).
+const dynamoDBMaxEmptyPages = 20
 
 // DynamoDBReader reads ranges of DynamoDB Streams shards.
 type DynamoDBReader struct {

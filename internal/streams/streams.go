@@ -3,6 +3,14 @@
 // range is passed to a callback, in order, or reported as Missing with the
 // reason it can no longer be read. Records are streamed page by page, so
 // memory stays bounded by a GetRecords page whatever the batch size.
+//
+// A read starts at AT_SEQUENCE_NUMBER and ends when a record past the end
+// sequence number is seen (numbers compared as integers) or BatchSize stream
+// records were read. Expired iterators are re-acquired after the last record
+// read; a start position that is gone (trimmed) falls back to TRIM_HORIZON,
+// and the records between the start and the first one left are reported
+// Missing ("trimmed"). A range that yields fewer records than its batch size
+// always ends with a Missing entry for the shortfall.
 package streams
 
 import (
@@ -74,7 +82,10 @@ const (
 
 // Missing is a part of a range that could not be read. Start and end are
 // inclusive bounds of the positions (not necessarily existing sequence
-// numbers) within which the Count missing stream records lie.
+// numbers) within which the Count missing stream records lie. Count comes
+// from the range's BatchSize less the records read: it is 0 (unknown) when
+// the batch size is unknown, and when one read finds several missing parts
+// the whole shortfall is on the last of them.
 type Missing struct {
 	ShardID             string `json:"shardId"`
 	StartSequenceNumber string `json:"startSequenceNumber"`
