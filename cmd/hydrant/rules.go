@@ -20,7 +20,7 @@ const (
 	exitNoMatch = 1
 )
 
-const rulesUsage = `usage: hydrant rules test --pattern FILE --event FILE [--expect match|no-match] [--strict] [--max-size N]
+const rulesUsage = `usage: hydrant rules test --pattern FILE --event FILE [--expect match|no-match] [--explain] [--strict] [--max-size N]
 
 Tests an EventBridge event pattern against one event, or against several events given as
 JSON lines (one event per line), offline and with EventBridge's matching rules.
@@ -28,6 +28,7 @@ JSON lines (one event per line), offline and with EventBridge's matching rules.
   --pattern FILE   the event pattern (JSON object); - reads standard input
   --event FILE     one JSON event, or JSON lines; - reads standard input (not both)
   --expect WHAT    what every event should do: match (default) or no-match
+  --explain        for each event that does not match, say why on standard error
   --strict         require the envelope fields aws events test-event-pattern requires
                    (id, account, source, time, region, resources, detail-type)
   --max-size N     largest pattern accepted, in characters (default 2048, at most 4096)
@@ -65,6 +66,7 @@ func runRulesTest(_ context.Context, e env) int {
 	patternFile := fs.String("pattern", "", "")
 	eventFile := fs.String("event", "", "")
 	expect := fs.String("expect", "match", "")
+	explain := fs.Bool("explain", false, "")
 	strict := fs.Bool("strict", false, "")
 	maxSize := fs.Int("max-size", eventpattern.DefaultMaxSize, "")
 	if err := fs.Parse(e.args); err != nil {
@@ -140,6 +142,9 @@ func runRulesTest(_ context.Context, e env) int {
 			fmt.Fprintf(e.stdout, "%smatch\n", label)
 		} else {
 			fmt.Fprintf(e.stdout, "%sno match\n", label)
+			if *explain {
+				writeExplanation(e.stderr, where, pattern.Explain(parsed))
+			}
 		}
 		if matched != (*expect == "match") {
 			code = exitNoMatch
@@ -149,6 +154,25 @@ func runRulesTest(_ context.Context, e env) int {
 		return exitUsage
 	}
 	return code
+}
+
+// writeExplanation lists, per alternative of the pattern, the fields the event failed.
+func writeExplanation(w io.Writer, where string, alts [][]eventpattern.Mismatch) {
+	fmt.Fprintf(w, "%s: no match\n", where)
+	for i, ms := range alts {
+		indent := "  "
+		if len(alts) > 1 {
+			fmt.Fprintf(w, "  alternative %d ($or branch):\n", i+1)
+			indent = "    "
+		}
+		for _, m := range ms {
+			if m.Path == "" {
+				fmt.Fprintf(w, "%s%s\n", indent, m.Reason)
+			} else {
+				fmt.Fprintf(w, "%s%s: %s\n", indent, m.Path, m.Reason)
+			}
+		}
+	}
 }
 
 // inputName names a --pattern or --event argument in messages.

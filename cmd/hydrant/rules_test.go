@@ -75,6 +75,8 @@ func TestRulesTest(t *testing.T) {
 		{"expect no-match, none match", "", []string{"--expect", "no-match", "--pattern", pattern, "--event", noMatch}, 0, "no match\n", ""},
 		{"expect no-match, one matches", "", []string{"--expect", "no-match", "--pattern", pattern, "--event", lines}, 1, "1: match\n3: no match\n4: match\n", ""},
 		{"expect bad value", "", []string{"--expect", "maybe", "--pattern", pattern, "--event", match}, 2, "", `--expect "maybe": must be match or no-match`},
+		{"explain", "", []string{"--explain", "--pattern", pattern, "--event", noMatch}, 1, "no match\n", "event " + noMatch + ": no match\n  detail.streamArn: no value satisfies the pattern\n"},
+		{"explain quiet on match", "", []string{"--explain", "--pattern", pattern, "--event", match}, 0, "match\n", ""},
 		{"minimal event lenient", "", []string{"--pattern", pattern, "--event", minimal}, 0, "match\n", ""},
 		{"minimal event strict", "", []string{"--strict", "--pattern", pattern, "--event", minimal}, 2, "invalid\n", "missing id, account, time, region, resources"},
 		{"full event strict", "", []string{"--strict", "--pattern", pattern, "--event", match}, 0, "match\n", ""},

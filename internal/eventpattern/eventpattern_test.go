@@ -582,3 +582,31 @@ func TestCheckEnvelope(t *testing.T) {
 		}
 	}
 }
+
+func TestExplain(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, event string
+		want           [][]Mismatch
+	}{
+		{`{"source":["hydrant"]}`, `{"source":"hydrant"}`, nil},
+		{`{"source":["hydrant"],"detail":{"streamArn":["a"],"n":[{"numeric":[">",1]}]}}`, `{"source":"hydrant","detail":{"n":0}}`,
+			[][]Mismatch{{{Path: "detail.streamArn", Reason: "no value at this path"}, {Path: "detail.n", Reason: "no value satisfies the pattern"}}}},
+		{`{"$or":[{"a":["1"]},{"b":["2"]}]}`, `{"a":"0"}`,
+			[][]Mismatch{{{Path: "a", Reason: "no value satisfies the pattern"}}, {{Path: "b", Reason: "no value at this path"}}}},
+		{`{"a":{"b":["1"],"c":["2"]}}`, `{"a":[{"b":"1"},{"c":"2"}]}`,
+			[][]Mismatch{{{Reason: "the fields hold only in different elements of one array of objects, and must hold in the same element"}}}},
+	} {
+		p, err := Compile([]byte(tc.pattern))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev, err := ParseEvent([]byte(tc.event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := p.Explain(ev)
+		if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("Explain(%s, %s) = %v, want %v", tc.pattern, tc.event, got, tc.want)
+		}
+	}
+}
