@@ -33,7 +33,8 @@ const dynamoDBMaxLimit = 1000
 // tip (or, when nothing was read yet, TRIM_HORIZON is checked).
 const dynamoDBMaxEmptyPages = 20
 
-// DynamoDBReader reads ranges of DynamoDB Streams shards.
+// DynamoDBReader reads ranges of DynamoDB Streams shards. It is safe for
+// concurrent use.
 type DynamoDBReader struct {
 	api dynamoDBShards
 	lim loopLimits
