@@ -82,6 +82,9 @@ func fromStreamRecord(rec types.Record) (Record, error) {
 		StreamViewType:              string(sr.StreamViewType),
 		SizeBytes:                   aws.ToInt64(sr.SizeBytes),
 	}
+	if id := rec.UserIdentity; id != nil {
+		data.UserIdentity = &UserIdentity{Type: aws.ToString(id.Type), PrincipalID: aws.ToString(id.PrincipalId)}
+	}
 	var err error
 	if data.Keys, err = dynamodbjson.Item(sr.Keys); err != nil {
 		return Record{}, fmt.Errorf("record %s Keys: %w", seq, err)
@@ -97,9 +100,13 @@ func fromStreamRecord(rec types.Record) (Record, error) {
 
 // dynamoDBEventRecord is a DynamoDB Streams record as Lambda delivers it.
 type dynamoDBEventRecord struct {
-	EventID   string `json:"eventID"`
-	EventName string `json:"eventName"`
-	DynamoDB  *struct {
+	EventID      string `json:"eventID"`
+	EventName    string `json:"eventName"`
+	UserIdentity *struct {
+		Type        string `json:"type"`
+		PrincipalID string `json:"principalId"`
+	} `json:"userIdentity"`
+	DynamoDB *struct {
 		ApproximateCreationDateTime json.Number     `json:"ApproximateCreationDateTime"`
 		Keys                        json.RawMessage `json:"Keys"`
 		NewImage                    json.RawMessage `json:"NewImage"`
@@ -147,7 +154,11 @@ func FromDynamoDBEventRecord(raw json.RawMessage) (Record, error) {
 		}
 		*img.dst = item
 	}
-	rec, err := fromStreamRecord(types.Record{EventID: aws.String(e.EventID), EventName: types.OperationType(e.EventName), Dynamodb: &sr})
+	in := types.Record{EventID: aws.String(e.EventID), EventName: types.OperationType(e.EventName), Dynamodb: &sr}
+	if e.UserIdentity != nil {
+		in.UserIdentity = &types.Identity{Type: aws.String(e.UserIdentity.Type), PrincipalId: aws.String(e.UserIdentity.PrincipalID)}
+	}
+	rec, err := fromStreamRecord(in)
 	if err != nil {
 		return Record{}, fmt.Errorf("DynamoDB event record: %w", err)
 	}

@@ -86,12 +86,15 @@ func TestFromDynamoDBEventRecordErrors(t *testing.T) {
 			}
 		})
 	}
-	r, err := streams.FromDynamoDBEventRecord(json.RawMessage(`{"eventID":"e","eventName":"REMOVE","dynamodb":{"ApproximateCreationDateTime":1764356400.5,"Keys":{"pk":{"S":"a"}},"SequenceNumber":"000000000000000000001","SizeBytes":12,"StreamViewType":"KEYS_ONLY"}}`))
+	r, err := streams.FromDynamoDBEventRecord(json.RawMessage(`{"eventID":"e","eventName":"REMOVE","userIdentity":{"type":"Service","principalId":"dynamodb.amazonaws.com"},"dynamodb":{"ApproximateCreationDateTime":1764356400.5,"Keys":{"pk":{"S":"a"}},"SequenceNumber":"000000000000000000001","SizeBytes":12,"StreamViewType":"KEYS_ONLY"}}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := time.Unix(1764356400, 500_000_000).UTC(); !r.DynamoDB.ApproximateCreationDateTime.Equal(want) || r.DynamoDB.NewImage != nil || r.DynamoDB.OldImage != nil || r.DynamoDB.Keys["pk"] != "a" || r.SequenceNumber != "000000000000000000001" {
 		t.Fatalf("record = %+v", r.DynamoDB)
+	}
+	if id := r.DynamoDB.UserIdentity; id == nil || id.Type != "Service" || id.PrincipalID != "dynamodb.amazonaws.com" {
+		t.Fatalf("TTL delete identity = %+v", id)
 	}
 }
 

@@ -66,6 +66,15 @@ type DynamoDBData struct {
 	ApproximateCreationDateTime time.Time      `json:"approximateCreationDateTime"`
 	StreamViewType              string         `json:"streamViewType,omitempty"`
 	SizeBytes                   int64          `json:"sizeBytes"`
+	// UserIdentity is set on REMOVEs made by DynamoDB TTL (type "Service",
+	// principal "dynamodb.amazonaws.com").
+	UserIdentity *UserIdentity `json:"userIdentity,omitempty"`
+}
+
+// UserIdentity is who made a DynamoDB change, when the stream records it.
+type UserIdentity struct {
+	Type        string `json:"type"`
+	PrincipalID string `json:"principalId"`
 }
 
 // Reasons a part of a range could not be read.
