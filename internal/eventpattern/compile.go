@@ -154,7 +154,7 @@ func compileValues(jp string, arr *jnode) ([]matcher, error) {
 			if err != nil || math.IsInf(f, 0) {
 				return nil, &Error{Path: ep, Reason: "Cannot compare number : " + el.s}
 			}
-			ms = append(ms, matcher{op: opExactNumber, n: f, s: el.s})
+			ms = append(ms, matcher{op: opExactNumber, n: f, s: el.s, b: bigInteger(el.s)})
 		case jArray:
 			return nil, &Error{Path: ep, Reason: "Match value must be String, number, true, false, or null"}
 		case jObject:

@@ -25,6 +25,7 @@ type value struct {
 	kind  vkind
 	b     bool
 	numOK bool    // n holds the number (finite as a float64)
+	big   bool    // an integer too large for a float64 to tell it from its neighbours
 	s     string  // string value, or a number's literal text
 	n     float64 // numbers
 	trail []arrayPos
@@ -201,7 +202,7 @@ func (p *eventParser) value(path string, trail []arrayPos, depth int) error {
 		for p.pos < len(p.data) && strings.IndexByte("+-0123456789.eE", p.data[p.pos]) >= 0 {
 			p.pos++
 		}
-		v := value{kind: vNumber, s: string(p.data[start:p.pos]), trail: trail}
+		v := value{kind: vNumber, s: string(p.data[start:p.pos]), trail: trail, big: bigInteger(p.data[start:p.pos])}
 		if f, err := strconv.ParseFloat(v.s, 64); err == nil {
 			v.n, v.numOK = f, true
 		}
@@ -236,6 +237,22 @@ func (p *eventParser) str() string {
 	var s string
 	_ = json.Unmarshal(p.data[start-1:i+1], &s)
 	return s
+}
+
+// bigInteger reports whether a number literal is an integer beyond ±2^53, where distinct
+// integers share a float64: such numbers are compared as written, never as doubles, so that
+// one large identifier never equals another.
+func bigInteger[T string | []byte](lit T) bool {
+	if len(lit) < 16 {
+		return false
+	}
+	for i := 0; i < len(lit); i++ {
+		if c := lit[i]; c == '.' || c == 'e' || c == 'E' {
+			return false
+		}
+	}
+	n, err := strconv.ParseInt(string(lit), 10, 64)
+	return err != nil || n > 1<<53 || n < -(1<<53)
 }
 
 // compatible reports whether two values can come from one event "row": wherever both sit in

@@ -217,6 +217,11 @@ func TestMatchTrickyCases(t *testing.T) {
 		{"string is not a number", `{"n":["300"]}`, `{"n":300}`, false},
 		{"number differs", `{"n":[300]}`, `{"n":300.5}`, false},
 		{"negative zero equals zero", `{"n":[0]}`, `{"n":-0}`, true},
+		// Integers beyond 2^53 share doubles with their neighbours; they compare as written.
+		{"big integers differ", `{"n":[49656110238473859283742908321480129644451813676538724418]}`, `{"n":49656110238473859283742908321480129644451813676538724419}`, false},
+		{"big integers equal", `{"n":[49656110238473859283742908321480129644451813676538724418]}`, `{"n":49656110238473859283742908321480129644451813676538724418}`, true},
+		{"2^53+1 is not 2^53", `{"n":[9007199254740993]}`, `{"n":9007199254740992}`, false},
+		{"2^53 equals 2^53.0", `{"n":[9007199254740992]}`, `{"n":9007199254740992.0}`, true},
 		// String operators never match non-strings ([R]: "work on string-valued fields only").
 		{"prefix vs number", `{"n":[{"prefix":"1"}]}`, `{"n":123}`, false},
 		{"suffix vs boolean", `{"b":[{"suffix":"e"}]}`, `{"b":true}`, false},

@@ -40,7 +40,7 @@ type matcher struct {
 	nums   []float64  // anything-but number operands
 	wcs    []wildcard // wildcard operands (one for wildcard, any number for anything-but)
 	n      float64    // exact number
-	b      bool       // exact boolean; exists operand
+	b      bool       // exact boolean; exists operand; exact number: a big integer (see bigInteger)
 	prefix netip.Prefix
 	// numeric: up to two comparisons, each "lower" (>, >=) or "upper" (<, <=) or "=".
 	cmps  [2]comparison
@@ -74,7 +74,13 @@ func (m *matcher) matchValue(v *value) bool {
 	case opExactString:
 		return v.kind == vString && v.s == m.s
 	case opExactNumber:
-		return v.kind == vNumber && v.numOK && v.n == m.n
+		if v.kind != vNumber {
+			return false
+		}
+		if v.big || m.b { // m.b: the operand is a big integer
+			return v.s == m.s
+		}
+		return v.numOK && v.n == m.n
 	case opExactBool:
 		return v.kind == vBool && v.b == m.b
 	case opExactNull:
