@@ -125,7 +125,10 @@ type Router struct {
 // and the DLQs of the router's own rule targets, the hydrate function, the router's rules.
 func (r *Router) Watch() Watch { return r.watch }
 
-var accountID = regexp.MustCompile(`^[0-9]{12}$`)
+var (
+	accountID     = regexp.MustCompile(`^[0-9]{12}$`)
+	busArnPattern = regexp.MustCompile(`^(arn:[^:]+:events:[^:]*:[0-9]*:)event-bus/(.+)$`)
+)
 
 func (a *RouterArgs) validate() error {
 	if a == nil {
@@ -143,6 +146,9 @@ func (a *RouterArgs) validate() error {
 	}
 	if a.IntakeBatchSize < 0 || a.IntakeBatchSize > 10 {
 		errs = append(errs, fmt.Errorf("IntakeBatchSize %d outside 1..10", a.IntakeBatchSize))
+	}
+	if a.HydrateMemoryMB != 0 && (a.HydrateMemoryMB < 128 || a.HydrateMemoryMB > 10240) {
+		errs = append(errs, fmt.Errorf("HydrateMemoryMB %d outside 128..10240", a.HydrateMemoryMB))
 	}
 	if a.HydrateTimeoutSeconds < 0 || a.HydrateTimeoutSeconds > 900 {
 		errs = append(errs, fmt.Errorf("HydrateTimeoutSeconds %d outside 1..900", a.HydrateTimeoutSeconds))
@@ -511,7 +517,7 @@ func sourcePattern(source string) string {
 // busRuleArns turns a bus ARN (arn:aws:events:R:A:event-bus/NAME) into the ARN pattern of the
 // rules on it (arn:aws:events:R:A:rule/NAME/*), which is what rule permissions name.
 func busRuleArns(busArn string) (string, error) {
-	m := regexp.MustCompile(`^(arn:[^:]+:events:[^:]*:[0-9]*:)event-bus/(.+)$`).FindStringSubmatch(busArn)
+	m := busArnPattern.FindStringSubmatch(busArn)
 	if m == nil {
 		return "", fmt.Errorf("bus ARN %q is not arn:PARTITION:events:REGION:ACCOUNT:event-bus/NAME", busArn)
 	}

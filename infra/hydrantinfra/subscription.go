@@ -38,7 +38,8 @@ type StreamSelector struct {
 
 // Target is one destination of a subscription.
 type Target struct {
-	// Name identifies the target within the subscription (resource names); letters, digits, "-".
+	// Name identifies the target within the subscription; it is part of resource names
+	// ("<subscription>-<name>-role", which with Pulumi's suffix must fit IAM's 64 characters).
 	Name string
 	Kind TargetKind
 	// Arn of the queue, function, topic or bus (not for API destinations).
@@ -355,7 +356,7 @@ func newAPIDestination(ctx *pulumi.Context, name string, d *APIDestination, p pu
 	case "BASIC":
 		auth.Basic = &cloudwatch.EventConnectionAuthParametersBasicArgs{Username: pulumi.String(d.Username), Password: pulumi.ToSecret(d.Password).(pulumi.StringOutput)}
 	}
-	conn, err := cloudwatch.NewEventConnection(ctx, name+"-connection", &cloudwatch.EventConnectionArgs{
+	conn, err := cloudwatch.NewEventConnection(ctx, name+"-conn", &cloudwatch.EventConnectionArgs{
 		AuthorizationType: pulumi.String(d.Authorization),
 		AuthParameters:    auth,
 	}, p)
@@ -370,7 +371,7 @@ func newAPIDestination(ctx *pulumi.Context, name string, d *APIDestination, p pu
 	if d.RateLimitPerSecond > 0 {
 		args.InvocationRateLimitPerSecond = pulumi.Int(d.RateLimitPerSecond)
 	}
-	dest, err := cloudwatch.NewEventApiDestination(ctx, name+"-destination", args, p)
+	dest, err := cloudwatch.NewEventApiDestination(ctx, name+"-dest", args, p)
 	if err != nil {
 		return nil, fmt.Errorf("API destination: %w", err)
 	}

@@ -96,11 +96,11 @@ func TestSubscriptionAllTargetKinds(t *testing.T) {
 		t.Errorf("bus target role policy = %v", cp)
 	}
 	hook := find(t, p, typeTarget, "billing-webhook")
-	dest := "arn:aws:events:us-east-1:123456789012:api-destination/billing-webhook-destination/00000000-0000-4000-8000-000000000000"
+	dest := "arn:aws:events:us-east-1:123456789012:api-destination/billing-webhook-dest/00000000-0000-4000-8000-000000000000"
 	if hook.Inputs["arn"] != dest {
 		t.Errorf("API destination target arn = %v", hook.Inputs["arn"])
 	}
-	conn := find(t, p, "aws:cloudwatch/eventConnection:EventConnection", "billing-webhook-connection")
+	conn := find(t, p, "aws:cloudwatch/eventConnection:EventConnection", "billing-webhook-conn")
 	if got := get(conn.Inputs, "authParameters.apiKey.value"); got != "[secret]" {
 		t.Errorf("API key value recorded as %v, want it kept secret", got)
 	}

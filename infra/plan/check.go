@@ -33,6 +33,25 @@ const (
 	typeTopicPolicy    = "aws:sns/topicPolicy:TopicPolicy"
 )
 
+// autoNameSuffix is what Pulumi appends to a logical name: "-" and 7 random characters.
+const autoNameSuffix = 8
+
+// nameLimits are AWS's maximum name lengths of the types Pulumi auto-names.
+var nameLimits = map[string]int{
+	typeQueue:                            80,
+	typeBucket:                           63,
+	typeFunction:                         64,
+	typeRole:                             64,
+	"aws:sns/topic:Topic":                256,
+	"aws:cloudwatch/eventRule:EventRule": 64,
+	"aws:cloudwatch/eventBus:EventBus":   256,
+	"aws:cloudwatch/eventArchive:EventArchive":                  48,
+	"aws:cloudwatch/eventConnection:EventConnection":            64,
+	"aws:cloudwatch/eventApiDestination:EventApiDestination":    64,
+	"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream": 64,
+	"aws:schemas/registry:Registry":                             64,
+}
+
 // WildcardActions may name Resource "*": they have no resource-level permissions, so AWS
 // accepts no other resource for them.
 var WildcardActions = []string{"dynamodb:ListStreams"}
@@ -47,7 +66,8 @@ var WildcardActions = []string{"dynamodb:ListStreams"}
 //   - rule targets have a retry policy and a dead-letter queue;
 //   - IAM statements in every policy document name their resources ("*" only for
 //     WildcardActions);
-//   - functions run on provided.al2023, arm64, handler bootstrap.
+//   - functions run on provided.al2023, arm64, handler bootstrap;
+//   - auto-named resources fit AWS's name limits once Pulumi appends its 8-character suffix.
 func (p Plan) Check() []Violation {
 	var out []Violation
 	add := func(r Resource, format string, args ...any) {
@@ -117,6 +137,18 @@ func (p Plan) Check() []Violation {
 			}
 			if str(r.Inputs, "handler") != "bootstrap" {
 				add(r, "handler %q, want bootstrap", str(r.Inputs, "handler"))
+			}
+		}
+		if max, ok := nameLimits[r.Type]; ok && r.Custom {
+			explicit := str(r.Inputs, "name")
+			if r.Type == typeBucket {
+				explicit = str(r.Inputs, "bucket")
+			}
+			switch {
+			case explicit != "" && len(explicit) > max:
+				add(r, "name %q is longer than %d characters", explicit, max)
+			case explicit == "" && len(r.Name)+autoNameSuffix > max:
+				add(r, "auto-name %q plus Pulumi's %d-character suffix exceeds %d characters", r.Name, autoNameSuffix, max)
 			}
 		}
 		for _, key := range policyKeys(r.Type) {

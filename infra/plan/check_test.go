@@ -65,6 +65,14 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			p.Resources[9].Inputs["policy"] = `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
 		}, `grants [s3:GetObject] on Resource "*"`},
 		{"unparseable policy", func(p Plan) { p.Resources[9].Inputs["policy"] = `{` }, "not a policy document"},
+		{"auto-name too long", func(p Plan) {
+			p.Resources[0].Name = strings.Repeat("q", 73)
+			p.Resources[0].Custom = true
+		}, "plus Pulumi's 8-character suffix exceeds 80"},
+		{"explicit name too long", func(p Plan) {
+			p.Resources[8].Inputs["name"] = strings.Repeat("f", 65)
+			p.Resources[8].Custom = true
+		}, "is longer than 64"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := good()

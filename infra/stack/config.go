@@ -213,6 +213,12 @@ var (
 	streamArnPrefix  = regexp.MustCompile(`^arn:aws[a-z-]*:(kinesis|dynamodb):`)
 	kmsKeyArn        = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[a-z0-9-]+:[0-9]{12}:(key|alias)/\S+$`)
 	plainName        = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,30}$`)
+	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
+	// Team, subscription and target names make up resource names ("<team>-<sub>-<target>-role"
+	// plus Pulumi's 8-character suffix must fit IAM's 64), hence the shorter limits.
+	teamName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+	subName    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
+	targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,9}$`)
 	secretKeyName    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	anyArn           = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+$`)
 )
@@ -268,7 +274,7 @@ func (v *validator) validate(cfg *Config) {
 		v.fail(k+".logLevel", quote(r.LogLevel), "must be debug, info, warn or error")
 	}
 	for i, a := range r.SubscriberAccounts {
-		if !regexp.MustCompile(`^[0-9]{12}$`).MatchString(a) {
+		if !accountIDPattern.MatchString(a) {
 			v.fail(fmt.Sprintf("%s.subscriberAccounts[%d]", k, i), quote(a), "not a 12-digit account ID")
 		}
 	}
@@ -327,8 +333,8 @@ func (v *validator) validate(cfg *Config) {
 	teams := map[string]bool{}
 	for i, t := range cfg.Teams {
 		k := fmt.Sprintf("%s:teams[%d]", Namespace, i)
-		if !plainName.MatchString(t.Name) {
-			v.fail(k+".name", quote(t.Name), "must be 1-31 lower-case letters, digits or '-'")
+		if !teamName.MatchString(t.Name) {
+			v.fail(k+".name", quote(t.Name), "must be 1-20 lower-case letters, digits or '-'")
 		} else if teams[t.Name] {
 			v.fail(k+".name", quote(t.Name), "used by another team")
 		}
@@ -354,8 +360,8 @@ func (v *validator) validate(cfg *Config) {
 }
 
 func (v *validator) subscription(k string, s SubscriptionConfig, names, sources map[string]bool) {
-	if !plainName.MatchString(s.Name) {
-		v.fail(k+".name", quote(s.Name), "must be 1-31 lower-case letters, digits or '-'")
+	if !subName.MatchString(s.Name) {
+		v.fail(k+".name", quote(s.Name), "must be 1-16 lower-case letters, digits or '-'")
 	} else if names[s.Name] {
 		v.fail(k+".name", quote(s.Name), "used by another subscription of the team")
 	}
@@ -410,8 +416,8 @@ func (v *validator) subscription(k string, s SubscriptionConfig, names, sources 
 }
 
 func (v *validator) target(k string, t TargetConfig, names map[string]bool) {
-	if !plainName.MatchString(t.Name) {
-		v.fail(k+".name", quote(t.Name), "must be 1-31 lower-case letters, digits or '-'")
+	if !targetName.MatchString(t.Name) {
+		v.fail(k+".name", quote(t.Name), "must be 1-10 lower-case letters, digits or '-'")
 	} else if names[t.Name] {
 		v.fail(k+".name", quote(t.Name), "used by another target of the subscription")
 	}

@@ -48,6 +48,8 @@ func TestLoadConfigErrorsNameKeyAndValue(t *testing.T) {
 			"hydrant:teams[0].subscriptions[0].streams[0].prefix", `"arn:"`},
 		{"infinite retries", mapConfig{"hydrant:streamSources": `[{"name":"o","streamArn":"arn:aws:kinesis:us-east-1:123456789012:stream/o","consumerFunctionName":"f","consumerRoleName":"r","maximumRetryAttempts":-1}]`},
 			"hydrant:streamSources[0].maximumRetryAttempts", "-1"},
+		{"team name too long", mapConfig{"hydrant:teams": `[{"name":"a-very-long-team-name-x","subscriptions":[{"name":"m","streams":[` + okStream + `],"targets":[` + okTarget + `]}]}]`},
+			"hydrant:teams[0].name", `"a-very-long-team-name-x"`},
 		{"unknown key", mapConfig{"hydrant:router": `{"reservedConcurency":5}`},
 			"hydrant:router", `"{\"reservedConcurency\":5}"`},
 		{"not JSON", mapConfig{"hydrant:teams": `billing`},
@@ -107,7 +109,7 @@ func TestSecretsStaySecret(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, ok := rec.Raw("aws:cloudwatch/eventConnection:EventConnection", "billing-main-w-connection")
+	raw, ok := rec.Raw("aws:cloudwatch/eventConnection:EventConnection", "billing-main-w-conn")
 	if !ok {
 		t.Fatal("no connection")
 	}

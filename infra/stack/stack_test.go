@@ -187,7 +187,7 @@ func TestExampleStack(t *testing.T) {
 	if orders.Inputs["destinationConfig"].(map[string]any)["onFailure"].(map[string]any)["destinationArn"] != "arn:aws:s3:::hydrant-failures" {
 		t.Errorf("orders mapping destination %v", orders.Inputs["destinationConfig"])
 	}
-	conn := find(t, p, "aws:cloudwatch/eventConnection:EventConnection", "billing-orders-webhook-connection")
+	conn := find(t, p, "aws:cloudwatch/eventConnection:EventConnection", "billing-orders-webhook-conn")
 	if got := conn.Inputs["authParameters"].(map[string]any)["apiKey"].(map[string]any)["value"]; got != plan.Secret {
 		t.Errorf("API key recorded as %v, want it secret", got)
 	}
