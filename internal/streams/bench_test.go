@@ -12,6 +12,8 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -259,4 +261,34 @@ func BenchmarkKinesisReadPeakHeap(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MiB")
+}
+
+// Read and convert through the SDK from DynamoDB Local: INSERT records whose
+// new image holds a binary attribute of the size.
+func BenchmarkDynamoDBReadEmulator(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			tb := newDDBTable(b)
+			for i := 0; i < sz.records; i += 25 {
+				var reqs []dtypes.WriteRequest
+				for k := i; k < min(i+25, sz.records); k++ {
+					reqs = append(reqs, dtypes.WriteRequest{PutRequest: &dtypes.PutRequest{Item: map[string]dtypes.AttributeValue{
+						"pk":   &dtypes.AttributeValueMemberS{Value: fmt.Sprintf("k%05d", k)},
+						"blob": &dtypes.AttributeValueMemberB{Value: bytes.Repeat([]byte{byte(k)}, sz.size)},
+					}}})
+				}
+				if _, err := tb.db.BatchWriteItem(context.Background(), &dynamodb.BatchWriteItemInput{RequestItems: map[string][]dtypes.WriteRequest{tb.name: reqs}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			raw := tb.records(b)
+			if len(raw) != sz.records {
+				b.Fatalf("stream holds %d records, want %d", len(raw), sz.records)
+			}
+			rd := streams.NewDynamoDBReader(tb.streams)
+			r := streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[len(raw)-1]), BatchSize: len(raw)}
+			b.SetBytes(int64(sz.size * sz.records))
+			measure(b, sz.records, func() int { return readAll(b, rd, r) })
+		})
+	}
 }
