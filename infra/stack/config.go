@@ -216,11 +216,11 @@ var (
 	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
 	// Team, subscription and target names make up resource names ("<team>-<sub>-<target>-role"
 	// plus Pulumi's 8-character suffix must fit IAM's 64), hence the shorter limits.
-	teamName   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
-	subName    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
-	targetName = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,9}$`)
-	secretKeyName    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	anyArn           = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+$`)
+	teamName      = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+	subName       = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,15}$`)
+	targetName    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,9}$`)
+	secretKeyName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	anyArn        = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+$`)
 )
 
 // StreamKindOf is the kind of a stream ARN, or false when it is neither a Kinesis stream ARN
