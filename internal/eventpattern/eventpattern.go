@@ -25,6 +25,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Size limits on the pattern text, in characters. EventBridge's default quota is 2,048 and can be
@@ -98,16 +99,16 @@ func Compile(pattern []byte) (*Pattern, error) {
 // CompileOptions parses and validates an event pattern. A pattern EventBridge would reject
 // yields an *Error.
 func CompileOptions(pattern []byte, opts Options) (*Pattern, error) {
-	max := opts.MaxSize
+	limit := opts.MaxSize
 	switch {
-	case max == 0:
-		max = DefaultMaxSize
-	case max < 0 || max > HardMaxSize:
+	case limit == 0:
+		limit = DefaultMaxSize
+	case limit < 0 || limit > HardMaxSize:
 		return nil, fmt.Errorf("compile event pattern: MaxSize %d outside 1..%d", opts.MaxSize, HardMaxSize)
 	}
 	src := string(pattern)
-	if n := len([]rune(src)); n > max {
-		return nil, &Error{Path: "$", Reason: fmt.Sprintf("Event pattern is %d characters long; the maximum is %d", n, max)}
+	if n := utf8.RuneCountInString(src); n > limit {
+		return nil, &Error{Path: "$", Reason: fmt.Sprintf("Event pattern is %d characters long; the maximum is %d", n, limit)}
 	}
 	root, err := decodeJSON(pattern)
 	if err != nil {
