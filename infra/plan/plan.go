@@ -37,8 +37,17 @@ const (
 	Unknown = "[unknown]"
 )
 
+// Provider creates a custom resource and returns its ID and its state (inputs plus outputs).
+// The recorder's default makes the outputs up in AWS's shapes; the local cloud provides one
+// that materialises resources on emulators instead.
+type Provider interface {
+	Create(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error)
+}
+
 // Recorder is a pulumi.MockResourceMonitor that records registrations.
 type Recorder struct {
+	// Provider creates custom resources; nil makes their outputs up (see outputs.go).
+	Provider Provider
 	// Account and Region appear in the ARNs the recorder makes up.
 	Account, Region string
 	// StackReferences are the outputs of other stacks, by stack name, for programs that read
@@ -77,6 +86,11 @@ func (r *Recorder) NewResource(args pulumi.MockResourceArgs) (string, resource.P
 		outputs = resource.PropertyMap{
 			"name":    resource.NewStringProperty(args.ID),
 			"outputs": resource.NewObjectProperty(resource.NewPropertyMapFromMap(outs)),
+		}
+	case args.Custom && r.Provider != nil:
+		var err error
+		if id, outputs, err = r.Provider.Create(args); err != nil {
+			return "", nil, fmt.Errorf("create %s %s: %w", args.TypeToken, args.Name, err)
 		}
 	case args.Custom:
 		id, outputs = r.outputs(args)
