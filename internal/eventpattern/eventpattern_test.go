@@ -615,3 +615,77 @@ func TestExplain(t *testing.T) {
 		}
 	}
 }
+
+// The exhaustive fallback of the same-element check: a leaf whose values sit in two different
+// arrays (a duplicated key), and a branch with more than 64 leaves.
+func TestSameElementFallback(t *testing.T) {
+	runMatchCases(t, []matchCase{
+		// Two arrays under one key are two arrays: values from different ones do not conflict.
+		{"duplicate key arrays", `{"a":{"b":[1],"c":[4]}}`, `{"a":[{"b":1},{"c":4}],"a":[{"b":1,"c":5}]}`, true},
+		{"duplicate key arrays beside another array", `{"a":{"b":[1],"c":[4]}}`, `{"a":[{"b":1},{"c":4}],"a":[{"b":1,"c":5}],"x":[{"b":0}]}`, true},
+		{"duplicate key arrays, no value", `{"a":{"b":[1],"c":[6]}}`, `{"a":[{"b":1},{"c":4}],"a":[{"b":1,"c":5}]}`, false},
+	})
+	var fields, sameElement, split strings.Builder
+	for i := 0; i < 65; i++ {
+		if i > 0 {
+			fields.WriteString(",")
+			sameElement.WriteString(",")
+			split.WriteString(",")
+		}
+		fmt.Fprintf(&fields, `"f%d":[%d]`, i, i)
+		fmt.Fprintf(&sameElement, `"f%d":%d`, i, i)
+		if i == 64 {
+			fmt.Fprintf(&split, `"g":0},{"f%d":%d`, i, i)
+		} else {
+			fmt.Fprintf(&split, `"f%d":%d`, i, i)
+		}
+	}
+	pattern := `{"a":{` + fields.String() + `}}`
+	p, err := CompileOptions([]byte(pattern), Options{MaxSize: HardMaxSize})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		event string
+		want  bool
+	}{
+		{`{"a":[{"z":1},{` + sameElement.String() + `}]}`, true},
+		{`{"a":[{` + split.String() + `}]}`, false},
+	} {
+		ev, err := ParseEvent([]byte(tc.event))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Match(ev); got != tc.want {
+			t.Errorf("65-leaf pattern, event %.80s…: match = %v, want %v", tc.event, got, tc.want)
+		}
+	}
+}
+
+func TestErrorMessages(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&Error{Path: "$", Reason: "Filter is not an object"}, "Event pattern is not valid. Reason: Filter is not an object"},
+		{&Error{Path: "$.a[0]", Reason: "Empty arrays are not allowed"}, "Event pattern is not valid. Reason: Empty arrays are not allowed (at $.a[0])"},
+		{&EventError{Reason: "not a JSON object but an array"}, "event is not valid: not a JSON object but an array"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+	for _, tc := range []struct{ event, reason string }{
+		{`[1]`, "not a JSON object but an array"},
+		{`"x"`, "not a JSON object but a string"},
+		{`true`, "not a JSON object but a boolean"},
+		{`null`, "not a JSON object but null"},
+		{`12`, "not a JSON object but a number"},
+	} {
+		_, err := ParseEvent([]byte(tc.event))
+		var ee *EventError
+		if !errors.As(err, &ee) || ee.Reason != tc.reason {
+			t.Errorf("ParseEvent(%s) = %v, want reason %q", tc.event, err, tc.reason)
+		}
+	}
+}
