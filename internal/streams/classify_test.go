@@ -74,7 +74,7 @@ func TestUnreadableReasons(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			calls := 0
-			api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs}, iterErr: tc.iterErr, recordsErr: tc.recordsErr, recordsOK: tc.recordsOK, calls: &calls}
+			api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs: seqs}, iterErr: tc.iterErr, recordsErr: tc.recordsErr, recordsOK: tc.recordsOK, calls: &calls}
 			got, rep := collect(t, streams.NewKinesisReader(api, streams.WithPageLimit(2), testLogger(t)), rng)
 			if len(got) != tc.wantRead {
 				t.Fatalf("read %d records, want %d", len(got), tc.wantRead)
@@ -85,7 +85,7 @@ func TestUnreadableReasons(t *testing.T) {
 
 	t.Run("other errors are returned", func(t *testing.T) {
 		calls := 0
-		api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs}, iterErr: apiErr("InvalidArgumentException", "Invalid ShardId"), calls: &calls}
+		api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs: seqs}, iterErr: apiErr("InvalidArgumentException", "Invalid ShardId"), calls: &calls}
 		_, err := streams.NewKinesisReader(api, testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
 		var ae smithy.APIError
 		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgumentException" {

@@ -122,9 +122,15 @@ func TestBackoff(t *testing.T) {
 
 // shortSeqShard serves a shard whose sequence numbers have different
 // lengths ("8", "9", "10", ...), where comparing as strings goes wrong.
-type shortSeqShard struct{ seqs []string }
+type shortSeqShard struct {
+	seqs   []string
+	closed bool // no next iterator after the last record
+}
 
 func (s shortSeqShard) GetShardIterator(_ context.Context, in *kinesis.GetShardIteratorInput, _ ...func(*kinesis.Options)) (*kinesis.GetShardIteratorOutput, error) {
+	if in.ShardIteratorType == ktypes.ShardIteratorTypeTrimHorizon {
+		return &kinesis.GetShardIteratorOutput{ShardIterator: aws.String("0")}, nil
+	}
 	for i, q := range s.seqs {
 		if q == aws.ToString(in.StartingSequenceNumber) && in.ShardIteratorType == ktypes.ShardIteratorTypeAtSequenceNumber {
 			return &kinesis.GetShardIteratorOutput{ShardIterator: aws.String(strconv.Itoa(i))}, nil
@@ -137,6 +143,9 @@ func (s shortSeqShard) GetRecords(_ context.Context, in *kinesis.GetRecordsInput
 	i, _ := strconv.Atoi(aws.ToString(in.ShardIterator))
 	j := min(i+int(aws.ToInt32(in.Limit)), len(s.seqs))
 	out := &kinesis.GetRecordsOutput{NextShardIterator: aws.String(strconv.Itoa(j)), MillisBehindLatest: aws.Int64(0)}
+	if s.closed && j == len(s.seqs) {
+		out.NextShardIterator = nil
+	}
 	for _, q := range s.seqs[i:j] {
 		out.Records = append(out.Records, ktypes.Record{SequenceNumber: aws.String(q), Data: []byte(q), PartitionKey: aws.String("p")})
 	}
@@ -163,4 +172,19 @@ func TestSequenceNumbersComparedAsIntegers(t *testing.T) {
 			t.Errorf("[%s, %s]: got %v (missing %+v, err %v), want %s", tc.start, tc.end, got, rep.Missing, err, tc.want)
 		}
 	}
+}
+
+func TestTrimmedHeadAndClosedShard(t *testing.T) {
+	// The start is gone (the shard now begins at 10) and the shard was closed
+	// at 15, before the range's end: two missing parts, the shortfall of
+	// 9 - 6 = 3 on the last (only the total is known).
+	shard := shortSeqShard{seqs: []string{"10", "11", "12", "13", "14", "15"}, closed: true}
+	got, rep := collect(t, streams.NewKinesisReader(shard, testLogger(t)), streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/s", ShardID: "shardId-000000000000", StartSequenceNumber: "5", EndSequenceNumber: "20", BatchSize: 9})
+	if len(got) != 6 || got[0].SequenceNumber != "10" || got[5].SequenceNumber != "15" {
+		t.Fatalf("got %d records", len(got))
+	}
+	assertMissing(t, rep,
+		streams.Missing{ShardID: "shardId-000000000000", StartSequenceNumber: "5", EndSequenceNumber: "9", Count: 0, Reason: streams.ReasonTrimmed, Detail: "Unable to find record"},
+		streams.Missing{ShardID: "shardId-000000000000", StartSequenceNumber: "16", EndSequenceNumber: "20", Count: 3, Reason: streams.ReasonNotFound, Detail: "shard ended"},
+	)
 }

@@ -340,21 +340,23 @@ func (s *shardRead[R]) finish(reachedEnd bool) Report {
 	if s.r.BatchSize > 0 {
 		short = s.r.BatchSize - rep.StreamRecords
 	}
-	if len(missing) == 0 && (short > 0 || (!reachedEnd && s.r.BatchSize == 0)) {
+	switch {
+	case !reachedEnd && !s.tailCovered(missing):
+		// The shard ended (closed, or read to its tip) before the end record.
 		from := s.b.start
 		if s.lastInRange != nil {
 			from = plusOne(s.lastInRange)
 		}
-		detail := fmt.Sprintf("the range held %d records, batch size %d", rep.StreamRecords, s.r.BatchSize)
-		if !reachedEnd {
-			detail = fmt.Sprintf("the shard ended (closed, or read to its tip) after %d records of the range, before its end sequence number", rep.StreamRecords)
-		}
-		if reachedEnd {
-			from = s.b.start // where in the range they were is unknown
-		}
 		missing = append(missing, Missing{
 			StartSequenceNumber: seqString(from, s.r.StartSequenceNumber), EndSequenceNumber: s.r.EndSequenceNumber,
-			Reason: ReasonNotFound, Detail: detail,
+			Reason: ReasonNotFound, Detail: fmt.Sprintf("the shard ended (closed, or read to its tip) after %d records of the range, before its end sequence number", rep.StreamRecords),
+		})
+	case reachedEnd && short > 0 && len(missing) == 0:
+		// Every record between start and end was read, yet fewer than the
+		// batch size: where in the range the others were is unknown.
+		missing = append(missing, Missing{
+			StartSequenceNumber: s.r.StartSequenceNumber, EndSequenceNumber: s.r.EndSequenceNumber,
+			Reason: ReasonNotFound, Detail: fmt.Sprintf("the range held %d records, batch size %d", rep.StreamRecords, s.r.BatchSize),
 		})
 	}
 	// The shortfall is only known in total: when the range has more than one
@@ -367,6 +369,15 @@ func (s *shardRead[R]) finish(reachedEnd bool) Report {
 	}
 	rep.Missing = missing
 	return rep
+}
+
+// tailCovered reports whether the last missing part reaches the range's end.
+func (s *shardRead[R]) tailCovered(missing []Missing) bool {
+	if len(missing) == 0 {
+		return false
+	}
+	end, err := parseSequenceNumber(missing[len(missing)-1].EndSequenceNumber)
+	return err == nil && end.Cmp(s.b.end) >= 0
 }
 
 // partial is the report of a read that ends with an error: what was read
