@@ -227,6 +227,15 @@ func TestDynamoDBRanges(t *testing.T) {
 		assertMissing(t, rep, streams.Missing{ShardID: tb.shard, StartSequenceNumber: seqOf(raw[125]), EndSequenceNumber: seqOf(raw[129]), Count: 2, Reason: streams.ReasonNotFound, Detail: "held 5 records, batch size 7"})
 	})
 
+	t.Run("shard not found", func(t *testing.T) {
+		shard := "shardId-00000001795893056493-00000000"
+		got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: tb.arn, ShardID: shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[1]), BatchSize: 2})
+		if len(got) != 0 {
+			t.Fatalf("got %d records", len(got))
+		}
+		assertMissing(t, rep, streams.Missing{ShardID: shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[1]), Count: 2, Reason: streams.ReasonShardNotFound, Detail: "Shard does not exist"})
+	})
+
 	t.Run("stream not found", func(t *testing.T) {
 		gone := tb.arn[:len(tb.arn)-3] + "999" // another stream label of the same table: never created
 		got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: gone, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[4]), BatchSize: 5})
