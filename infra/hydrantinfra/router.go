@@ -234,7 +234,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	if _, err := newQueuePolicy(ctx, name+"-intake-policy", intake, []statement{
+	intakePolicy, err := newQueuePolicy(ctx, name+"-intake-policy", intake, []statement{
 		{
 			sid: "AllowIntakeTopic", principal: service("sns.amazonaws.com"),
 			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
@@ -245,7 +245,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
 			conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(failures.Bucket.Arn)}},
 		},
-	}, p); err != nil {
+	}, p)
+	if err != nil {
 		return nil, err
 	}
 	// SNS deliveries that fail end in the intake DLQ rather than vanishing.
@@ -274,7 +275,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			QueueArn: intake.Arn,
 			Events:   pulumi.ToStringArray([]string{"s3:ObjectCreated:*"}),
 		}},
-	}, p, pulumi.DependsOn([]pulumi.Resource{failures.Policy})); err != nil {
+		// S3 checks it may send when the notification is created: the queue policy comes first.
+	}, p, pulumi.DependsOn([]pulumi.Resource{failures.Policy, intakePolicy})); err != nil {
 		return nil, fmt.Errorf("router %s: failure bucket notification: %w", name, err)
 	}
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
+	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/internals"
 )
@@ -274,5 +275,36 @@ func TestRouterRejectsBadArgs(t *testing.T) {
 				t.Fatalf("error %v, want it to mention %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestRouterOrdersGrantsBeforeUse: resources that AWS validates on creation wait for the
+// grants they need.
+func TestRouterOrdersGrantsBeforeUse(t *testing.T) {
+	rec, err := plan.Run("hydrant", "test", nil, nil, func(ctx *pulumi.Context) error {
+		_, err := hydrantinfra.NewRouter(ctx, "hydrant", routerArgs())
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ typ, name, dependsOn string }{
+		{"aws:s3/bucketNotification:BucketNotification", "hydrant-failures-notification", "hydrant-intake-policy"},
+		{typeFunction, "hydrant-hydrate", "hydrant-hydrate-policy"},
+		{"aws:kinesis/firehoseDeliveryStream:FirehoseDeliveryStream", "hydrant-archive-delivery", "hydrant-firehose-policy"},
+		{"aws:s3/bucketPolicy:BucketPolicy", "hydrant-failures-policy", "hydrant-failures-public-access"},
+	} {
+		typ := tc.typ
+		raw, ok := rec.Raw(typ, tc.name)
+		if !ok {
+			t.Fatalf("no %s %s", typ, tc.name)
+		}
+		found := false
+		for _, dep := range raw.RegisterRPC.GetDependencies() {
+			found = found || strings.HasSuffix(dep, "::"+tc.dependsOn)
+		}
+		if !found {
+			t.Errorf("%s does not depend on %s: %v", tc.name, tc.dependsOn, raw.RegisterRPC.GetDependencies())
+		}
 	}
 }
