@@ -68,6 +68,14 @@ func TestKinesisRanges(t *testing.T) {
 		})
 	}
 
+	t.Run("shard not found", func(t *testing.T) {
+		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: "shardId-000000000009", StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[1], BatchSize: 2})
+		if len(got) != 0 {
+			t.Fatalf("got %d records", len(got))
+		}
+		assertMissing(t, rep, streams.Missing{ShardID: "shardId-000000000009", StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[1], Count: 2, Reason: streams.ReasonShardNotFound, Detail: "ResourceNotFoundException"})
+	})
+
 	t.Run("stream deleted", func(t *testing.T) {
 		gone := newKinesisStream(t, client, 1)
 		goneSeqs := gone.put(t, numbered("g", 3))
