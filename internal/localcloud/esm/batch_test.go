@@ -161,7 +161,7 @@ func TestBatchSemantics(t *testing.T) {
 			// Bisection splits at once and doesn't consume the retry quota; the
 			// isolated record is retried up to the quota; good halves go through.
 			name: "bisect isolates the poison record of 10", s: st(2, true, false), n: 10, fn: failOn(8),
-			invoked: [][]int{rng(1, 10), rng(1, 5), rng(6, 10), rng(6, 8), rng(6, 7), {8}, {8}, {8}, rng(9, 10)},
+			invoked:   [][]int{rng(1, 10), rng(1, 5), rng(6, 10), rng(6, 8), rng(6, 7), {8}, {8}, {8}, rng(9, 10)},
 			discarded: []fakeDiscard{{seqs: []string{"8"}, condition: "RetryAttemptsExhausted", count: 3, responded: true, fnErr: "Unhandled"}},
 		},
 		{
@@ -318,4 +318,29 @@ func strs(ns []int) []string {
 		out[i] = fmt.Sprint(n)
 	}
 	return out
+}
+
+// Batches stay within Lambda's 6 MB synchronous payload limit.
+func TestFitPayload(t *testing.T) {
+	mb := func(n int) record { return record{event: json.RawMessage(`"` + strings.Repeat("x", n) + `"`)} }
+	tests := []struct {
+		name string
+		recs []record
+		want int
+	}{
+		{"small batch fits whole", []record{mb(10), mb(10)}, 2},
+		{"cut before the record crossing 6 MB", []record{mb(2 << 20), mb(2 << 20), mb(2 << 20), mb(10)}, 2},
+		{"exactly at the limit", []record{mb(maxPayload - len(`{"Records":[]}`) - 3)}, 1},
+		{"an oversized first record still goes alone", []record{mb(7 << 20), mb(1)}, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fitPayload(tt.recs); got != tt.want {
+				t.Errorf("fitPayload = %d, want %d", got, tt.want)
+			}
+			if n := fitPayload(tt.recs); n > 1 && len(eventPayload(tt.recs[:n])) > maxPayload {
+				t.Errorf("payload of %d records is %d bytes, over %d", n, len(eventPayload(tt.recs[:n])), maxPayload)
+			}
+		})
+	}
 }

@@ -20,7 +20,9 @@ func TestConfigValidation(t *testing.T) {
 		}
 		return c
 	}
-	onFailure := func(arn string) *DestinationConfig { return &DestinationConfig{OnFailure: &OnFailure{DestinationARN: arn}} }
+	onFailure := func(arn string) *DestinationConfig {
+		return &DestinationConfig{OnFailure: &OnFailure{DestinationARN: arn}}
+	}
 	tests := []struct {
 		name        string
 		cfg         Config

@@ -88,8 +88,10 @@ func putItems(t *testing.T, ep emulators.Endpoints, keys ...string) (streamARN, 
 // poison item; its on-failure record carries DDBStreamBatchInfo with
 // arrival times without milliseconds, to SQS and (with the payload) to S3.
 func TestDynamoDBBisection(t *testing.T) {
+	t.Parallel()
 	for _, dest := range []string{"sqs", "s3"} {
 		t.Run(dest, func(t *testing.T) {
+			t.Parallel()
 			ep := emulators.Get(t)
 			streamARN, shardID := putItems(t, ep, "a", "b", "poison", "d")
 			var destARN, queue, bucket string
@@ -188,4 +190,3 @@ func TestDynamoDBBisection(t *testing.T) {
 		})
 	}
 }
-

@@ -127,6 +127,7 @@ func sizesOf(batches [][]string) []int {
 // destination: the exact bisection sequence, and only the poison record
 // reaches the destination, in AWS's record format.
 func TestKinesisBisectionToSQS(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 10))
 	dlq, dlqARN := newQueue(t, ep, nil)
@@ -195,6 +196,7 @@ func TestKinesisBisectionToSQS(t *testing.T) {
 // record succeeds once, and the S3 object holds the poison record alone at
 // AWS's key layout.
 func TestKinesisBisection100ToS3(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 100))
 	bucket := newBucket(t, ep)
@@ -281,6 +283,7 @@ func TestKinesisBisection100ToS3(t *testing.T) {
 // records after it redelivered, records before it not; the discarded part
 // goes to an SNS destination with functionError null.
 func TestKinesisPartialBatchResponseToSNS(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 10))
 	topic, queue := newTopicToQueue(t, ep)
@@ -324,6 +327,7 @@ func TestKinesisPartialBatchResponseToSNS(t *testing.T) {
 // unprocessed with condition RecordAgeExceeded and no responseContext. The
 // mapping's clock runs two minutes ahead so that the records are old.
 func TestKinesisMaximumRecordAge(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("old", 2))
 	dlq, dlqARN := newQueue(t, ep, nil)

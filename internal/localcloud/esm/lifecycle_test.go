@@ -41,6 +41,7 @@ func flatten(batches [][]string) []string {
 
 // LATEST delivers the records written after Add returns, not those before.
 func TestStartingPositionLatest(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("before", 2))
 	c := &consumer{}
@@ -60,6 +61,7 @@ func TestStartingPositionLatest(t *testing.T) {
 // After a shard split the parent is read to its end first, then both
 // children from TRIM_HORIZON.
 func TestReshardingFollowsChildShards(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("parent", 2))
 	c := &consumer{}
@@ -106,6 +108,7 @@ func TestReshardingFollowsChildShards(t *testing.T) {
 
 // Close lets an in-flight invocation finish with its context intact.
 func TestCloseWaitsForInFlightInvocation(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 1))
 	started := make(chan struct{})
@@ -133,6 +136,7 @@ func TestCloseWaitsForInFlightInvocation(t *testing.T) {
 
 // When Close's context ends first, the function's context is cancelled.
 func TestCloseDeadlineCancelsFunctions(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 1))
 	started := make(chan struct{})
@@ -165,6 +169,7 @@ func TestCloseDeadlineCancelsFunctions(t *testing.T) {
 
 // Remove stops one mapping; a disabled mapping never polls.
 func TestRemoveAndDisabled(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	b := failuretest.PutKinesis(t, ep, data("r", 1))
 	c := &consumer{}

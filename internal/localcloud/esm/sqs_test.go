@@ -20,6 +20,7 @@ import (
 // after the visibility timeout and, past the redrive policy's
 // maxReceiveCount, moved to the queue's dead-letter queue.
 func TestSQSPartialBatchResponseAndRedrive(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	dlqURL, dlqARN := newQueue(t, ep, nil)
 	srcURL, srcARN := newQueue(t, ep, map[string]string{
@@ -92,6 +93,7 @@ func TestSQSPartialBatchResponseAndRedrive(t *testing.T) {
 
 // A function error leaves the whole batch for redelivery.
 func TestSQSFunctionErrorRedelivers(t *testing.T) {
+	t.Parallel()
 	ep := emulators.Get(t)
 	srcURL, srcARN := newQueue(t, ep, map[string]string{"VisibilityTimeout": "1"})
 	ctx := context.Background()

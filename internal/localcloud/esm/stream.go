@@ -143,6 +143,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 		discard: func(_ context.Context, d discarded) error { return mp.discard(run, hard, shardID, d) },
 	}
 	window := time.Duration(mp.s.MaximumBatchingWindowInSeconds) * time.Second
+	backoff := newBackoff(mp.opts.PollInterval)
 	var (
 		checkpoint string // the last record processed
 		buf        []record
@@ -161,7 +162,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 				if run.Err() == nil {
 					mp.pollError(err)
 				}
-				_ = sleep(run, mp.opts.PollInterval)
+				_ = sleep(run, backoff.next())
 				continue
 			}
 		}
@@ -176,9 +177,10 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 				continue
 			}
 			mp.pollError(err)
-			_ = sleep(run, mp.opts.PollInterval)
+			_ = sleep(run, backoff.next())
 			continue
 		}
+		backoff.reset()
 		if len(buf) == 0 && len(recs) > 0 {
 			bufSince = time.Now()
 		}
@@ -188,12 +190,14 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 		// "Lambda reads records from the event source until it has gathered
 		// a full batch, the batching window expires, or the batch reaches the
 		// payload limit of 6 MB" (with-kinesis.md, batching window).
-		if len(buf) > 0 && (len(buf) >= mp.s.batchSize || closed || window == 0 || time.Since(bufSince) >= window) {
-			if err := runner.run(run, buf); err != nil {
+		for len(buf) > 0 && (len(buf) >= mp.s.batchSize || closed || window == 0 || time.Since(bufSince) >= window) {
+			n := fitPayload(buf)
+			if err := runner.run(run, buf[:n]); err != nil {
 				return false
 			}
-			checkpoint = buf[len(buf)-1].seq
-			buf = nil
+			checkpoint = buf[n-1].seq
+			buf = buf[n:]
+			bufSince = time.Now()
 		}
 		if closed {
 			log.Debug("shard closed and read to its end")
@@ -205,6 +209,38 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 	}
 	return false
 }
+
+// maxPayload is the synchronous invocation payload limit, 6 MB (Lambda
+// quotas: "Invocation payload (request and response) 6 MB each for
+// request and response (synchronous)").
+const maxPayload = 6 * 1024 * 1024
+
+// fitPayload returns how many records from the head of recs make an event
+// payload within maxPayload (at least one).
+func fitPayload(recs []record) int {
+	size := len(`{"Records":[]}`)
+	for i, r := range recs {
+		size += len(r.event) + 1
+		if size > maxPayload && i > 0 {
+			return i
+		}
+	}
+	return len(recs)
+}
+
+// backoff spaces out polls after consecutive errors (a deleted stream or
+// queue, an emulator gone), from the poll interval up to 5 s.
+type backoff struct{ base, cur time.Duration }
+
+func newBackoff(base time.Duration) *backoff { return &backoff{base: base, cur: base} }
+
+func (b *backoff) next() time.Duration {
+	d := b.cur
+	b.cur = min(2*b.cur, 5*time.Second)
+	return d
+}
+
+func (b *backoff) reset() { b.cur = b.base }
 
 // discard sends a discarded batch's invocation record to the on-failure
 // destination, retrying until it is delivered or the mapping stops; without
