@@ -457,7 +457,13 @@ func TestStartStop(t *testing.T) {
 	}
 	for _, u := range []string{set.Endpoints.Kinesis, set.Endpoints.DynamoDB, set.Endpoints.SQS, set.Endpoints.S3} {
 		if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(u, "http://"), time.Second); err == nil {
+			self := conn.LocalAddr().String() == conn.RemoteAddr().String()
 			conn.Close()
+			if self {
+				// TCP simultaneous open: with no listener, a dial from an ephemeral port equal to
+				// the target port connects to itself. That is a closed port, not a survivor.
+				continue
+			}
 			ss, _ := exec.Command("ss", "-ltnp").CombinedOutput()
 			t.Errorf("%s still accepts connections after Stop; listeners:\n%s", u, ss)
 		}
