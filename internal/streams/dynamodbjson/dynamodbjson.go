@@ -10,7 +10,6 @@ package dynamodbjson
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -156,6 +155,19 @@ func isJSONNumber(s string) bool {
 	return i == len(s)
 }
 
+// span is a JSON value inside the input being parsed. Unlike
+// json.RawMessage it does not copy: json.Unmarshal hands UnmarshalJSON a
+// slice of its own input, which the caller of ParseItem owns and which
+// outlives the parse; nothing returned keeps a span (strings and binary
+// values are decoded into new memory). This keeps a large binary value from
+// being copied once per nesting level.
+type span []byte
+
+func (s *span) UnmarshalJSON(b []byte) error {
+	*s = b
+	return nil
+}
+
 // ParseItem parses a DynamoDB JSON object (e.g. a Lambda event's Keys,
 // NewImage or OldImage: {"id":{"S":"a"},"n":{"N":"1"}}) into attribute values.
 // JSON null or absent input gives a nil map.
@@ -164,7 +176,7 @@ func ParseItem(data json.RawMessage) (map[string]types.AttributeValue, error) {
 	if len(data) == 0 || bytes.Equal(data, []byte("null")) {
 		return nil, nil
 	}
-	var raw map[string]json.RawMessage
+	var raw map[string]span
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("DynamoDB JSON item: %w", err)
 	}
@@ -180,10 +192,10 @@ func ParseItem(data json.RawMessage) (map[string]types.AttributeValue, error) {
 }
 
 // ParseValue parses one DynamoDB JSON attribute value, e.g. {"N":"1"}.
-func ParseValue(data json.RawMessage) (types.AttributeValue, error) { return parseValue(data) }
+func ParseValue(data json.RawMessage) (types.AttributeValue, error) { return parseValue(span(data)) }
 
-func parseValue(data json.RawMessage) (types.AttributeValue, error) {
-	var typed map[string]json.RawMessage
+func parseValue(data span) (types.AttributeValue, error) {
+	var typed map[string]span
 	if err := json.Unmarshal(data, &typed); err != nil {
 		return nil, fmt.Errorf("attribute value must be an object with one type key: %w", err)
 	}
@@ -191,13 +203,13 @@ func parseValue(data json.RawMessage) (types.AttributeValue, error) {
 		return nil, fmt.Errorf("attribute value must have exactly one type key, has %d", len(typed))
 	}
 	var typ string
-	var r json.RawMessage
+	var r span
 	for typ, r = range typed {
 	}
 	return parseTyped(typ, r)
 }
 
-func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
+func parseTyped(typ string, r span) (types.AttributeValue, error) {
 	switch typ {
 	case "S":
 		var s string
@@ -236,7 +248,7 @@ func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
 		}
 		return &types.AttributeValueMemberSS{Value: ss}, nil
 	case "NS":
-		var raws []json.RawMessage
+		var raws []span
 		if err := json.Unmarshal(r, &raws); err != nil {
 			return nil, fmt.Errorf("NS: %w", err)
 		}
@@ -250,7 +262,7 @@ func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
 		}
 		return &types.AttributeValueMemberNS{Value: ns}, nil
 	case "BS":
-		var raws []json.RawMessage
+		var raws []span
 		if err := json.Unmarshal(r, &raws); err != nil {
 			return nil, fmt.Errorf("BS: %w", err)
 		}
@@ -264,7 +276,7 @@ func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
 		}
 		return &types.AttributeValueMemberBS{Value: bs}, nil
 	case "L":
-		var raws []json.RawMessage
+		var raws []span
 		if err := json.Unmarshal(r, &raws); err != nil {
 			return nil, fmt.Errorf("L: %w", err)
 		}
@@ -278,7 +290,7 @@ func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	case "M":
-		m, err := ParseItem(r)
+		m, err := ParseItem(json.RawMessage(r))
 		if err != nil {
 			return nil, fmt.Errorf("M: %w", err)
 		}
@@ -293,7 +305,7 @@ func parseTyped(typ string, r json.RawMessage) (types.AttributeValue, error) {
 
 // jsonNumberString reads a DynamoDB JSON number, a string such as "12.5".
 // A bare JSON number is accepted too, without passing through float64.
-func jsonNumberString(r json.RawMessage) (string, error) {
+func jsonNumberString(r span) (string, error) {
 	r = bytes.TrimSpace(r)
 	var s string
 	if len(r) > 0 && r[0] == '"' {
@@ -309,13 +321,13 @@ func jsonNumberString(r json.RawMessage) (string, error) {
 	return s, nil
 }
 
-func base64Value(r json.RawMessage) ([]byte, error) {
-	var s string
-	if err := json.Unmarshal(r, &s); err != nil {
-		return nil, err
+func base64Value(r span) ([]byte, error) {
+	if t := bytes.TrimSpace(r); len(t) == 0 || t[0] != '"' {
+		return nil, fmt.Errorf("want a base64 string, got %.20s", t)
 	}
-	b, err := base64.StdEncoding.DecodeString(s)
-	if err != nil {
+	// encoding/json decodes base64 straight into the slice.
+	var b []byte
+	if err := json.Unmarshal(r, &b); err != nil {
 		return nil, fmt.Errorf("not base64: %w", err)
 	}
 	return b, nil
