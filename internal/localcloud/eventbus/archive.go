@@ -95,7 +95,7 @@ func (s *Server) createArchive(_ context.Context, body []byte) (any, *apiError) 
 	var compiled *eventpattern.Pattern
 	if in.EventPattern != "" {
 		var aerr *apiError
-		if compiled, aerr = compilePattern(in.EventPattern); aerr != nil {
+		if compiled, aerr = compilePattern(in.EventPattern, eventpattern.Options{}); aerr != nil {
 			return nil, aerr
 		}
 	}

@@ -27,8 +27,8 @@ const (
 
 // compilePattern compiles an EventPattern member, turning a rejection into AWS's
 // InvalidEventPatternException with the matcher's reason (which names the JSON path).
-func compilePattern(pattern string) (*eventpattern.Pattern, *apiError) {
-	p, err := eventpattern.Compile([]byte(pattern))
+func compilePattern(pattern string, opts eventpattern.Options) (*eventpattern.Pattern, *apiError) {
+	p, err := eventpattern.CompileOptions([]byte(pattern), opts)
 	if err != nil {
 		var perr *eventpattern.Error
 		if errors.As(err, &perr) {
@@ -61,7 +61,7 @@ func (s *Server) putRule(_ context.Context, body []byte) (any, *apiError) {
 	default:
 		return nil, validationError("1 validation error detected: Value '%s' at 'state' failed to satisfy constraint: Member must satisfy enum value set: [ENABLED, DISABLED, ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS]", in.State)
 	}
-	compiled, aerr := compilePattern(in.EventPattern)
+	compiled, aerr := compilePattern(in.EventPattern, eventpattern.Options{})
 	if aerr != nil {
 		return nil, aerr
 	}

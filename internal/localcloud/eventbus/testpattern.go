@@ -2,28 +2,24 @@ package eventbus
 
 import (
 	"context"
-	"encoding/json"
+
+	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
 
 // testEventPattern answers TestEventPattern. Like AWS it requires the event to carry the
-// envelope fields (id, account, source, time, region, detail-type) besides being JSON.
+// envelope fields (eventpattern.EnvelopeFields) besides being JSON, and accepts patterns up to
+// the API's 4,096 characters (rules are held to the account's default quota).
 func (s *Server) testEventPattern(_ context.Context, body []byte) (any, *apiError) {
 	var in testEventPatternInput
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	p, aerr := compilePattern(in.EventPattern)
+	p, aerr := compilePattern(in.EventPattern, eventpattern.Options{MaxSize: eventpattern.HardMaxSize})
 	if aerr != nil {
 		return nil, aerr
 	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(in.Event), &env); err != nil {
-		return nil, validationError("Parameter Event is not valid: %v.", err)
-	}
-	for _, f := range []string{"id", "account", "source", "time", "region", "detail-type"} {
-		if _, ok := env[f]; !ok {
-			return nil, validationError("Parameter Event is not valid. Reason: the event has no %q field.", f)
-		}
+	if err := eventpattern.CheckEnvelope([]byte(in.Event)); err != nil {
+		return nil, validationError("Parameter Event is not valid. Reason: %v.", err)
 	}
 	ok, err := p.MatchJSON([]byte(in.Event))
 	if err != nil {
