@@ -112,7 +112,7 @@ func TestDynamoDBBisection(t *testing.T) {
 				t.Fatal(err)
 			}
 			waitFor(t, 15*time.Second, "the on-failure record", func() bool { return mp.Stats().BatchesToDestination == 1 })
-			settle(t, mp)
+			settle(t, mp, 6)
 			want := [][]string{{"a", "b", "poison", "d"}, {"a", "b"}, {"poison", "d"}, {"poison"}, {"poison"}, {"d"}}
 			c.mu.Lock()
 			got, first := c.batches, c.records[0]

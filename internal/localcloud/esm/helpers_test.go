@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -121,9 +122,12 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// settle waits until the mapping's invocation count stops moving.
-func settle(t *testing.T, mp *Mapping) {
+// settle waits until the mapping has made at least want invocations and
+// its invocation count then stops moving (so that extra invocations would
+// be seen).
+func settle(t *testing.T, mp *Mapping, want int64) {
 	t.Helper()
+	waitFor(t, 20*time.Second, fmt.Sprintf("%d invocations", want), func() bool { return mp.Stats().Invocations >= want })
 	last := int64(-1)
 	waitFor(t, 10*time.Second, "the mapping to go idle", func() bool {
 		n := mp.Stats().Invocations

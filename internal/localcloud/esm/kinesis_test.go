@@ -143,7 +143,7 @@ func TestKinesisBisectionToSQS(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := receiveAll(t, ep, dlq, 1, 15*time.Second)
-	settle(t, mp)
+	settle(t, mp, 9)
 
 	// 10 fails → 5 (ok) + 5 (fails) → 3 (fails) + 2 (ok) → 2 (ok) + 1 (#8: 1 + 2 retries) .
 	want := [][]string{
@@ -213,7 +213,7 @@ func TestKinesisBisection100ToS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 20*time.Second, "the on-failure object", func() bool { return mp.Stats().BatchesToDestination == 1 })
-	settle(t, mp)
+	settle(t, mp, 16)
 
 	// 100 → 50 fails → 25 ok, 25 fails → 13 fails → 7 ok, 6 fails → 3 ok,
 	// 3 fails → 2 fails → 1 ok, #37 twice (1 retry); then 1 ok, 12 ok, 50 ok.
@@ -299,7 +299,7 @@ func TestKinesisPartialBatchResponseToSNS(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := receiveAll(t, ep, queue, 1, 15*time.Second)
-	settle(t, mp)
+	settle(t, mp, 3)
 	tail := []string{"r7", "r8", "r9", "r10"}
 	want := [][]string{{"r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9", "r10"}, tail, tail}
 	if got := c.invoked(); fmt.Sprint(got) != fmt.Sprint(want) {
@@ -342,7 +342,7 @@ func TestKinesisMaximumRecordAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := receiveAll(t, ep, dlq, 2, 15*time.Second)
-	settle(t, mp)
+	settle(t, mp, 0)
 	if got := c.invoked(); len(got) != 0 {
 		t.Errorf("function invoked with %v; expired records must not be", got)
 	}

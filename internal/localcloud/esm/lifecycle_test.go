@@ -52,7 +52,7 @@ func TestStartingPositionLatest(t *testing.T) {
 	}
 	putRecord(t, ep, b.StreamARN, "after1", "")
 	waitFor(t, 10*time.Second, "the new record", func() bool { return mp.Stats().Invocations >= 1 })
-	settle(t, mp)
+	settle(t, mp, 0)
 	if got := flatten(c.invoked()); !slices.Equal(got, []string{"after1"}) {
 		t.Errorf("delivered %v, want [after1]", got)
 	}
@@ -87,7 +87,7 @@ func TestReshardingFollowsChildShards(t *testing.T) {
 	putRecord(t, ep, b.StreamARN, "low", "1")
 	putRecord(t, ep, b.StreamARN, "high", new(big.Int).Add(half, big.NewInt(1)).String())
 	waitFor(t, 20*time.Second, "the children's records", func() bool { return len(flatten(c.invoked())) == 4 })
-	settle(t, mp)
+	settle(t, mp, 0)
 
 	got := flatten(c.invoked())
 	if !slices.Equal(got[:2], []string{"parent1", "parent2"}) || !slices.Contains(got, "low") || !slices.Contains(got, "high") || len(got) != 4 {

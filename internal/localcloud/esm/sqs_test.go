@@ -65,7 +65,7 @@ func TestSQSPartialBatchResponseAndRedrive(t *testing.T) {
 	if len(dead) != 1 || aws.ToString(dead[0].Body) != "poison" {
 		t.Fatalf("dead-letter queue holds %d messages (first %q), want the poison message alone", len(dead), aws.ToString(dead[0].Body))
 	}
-	settle(t, mp)
+	settle(t, mp, 3)
 	mu.Lock()
 	defer mu.Unlock()
 	for _, b := range []string{"m1", "m2", "m4"} {
@@ -117,7 +117,7 @@ func TestSQSFunctionErrorRedelivers(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor(t, 10*time.Second, "the message to be redelivered and deleted", func() bool { return mp.Stats().MessagesDeleted == 1 })
-	settle(t, mp)
+	settle(t, mp, 2)
 	if st := mp.Stats(); st.Invocations != 2 || st.FunctionErrors != 1 {
 		t.Errorf("stats = %+v, want 2 invocations, 1 function error", st)
 	}
