@@ -12,8 +12,9 @@ demo: ## the whole router on local emulators: good and poison records, where eac
 bench: ## the benchmarks whose figures BENCHMARKS.md records
 	scripts/test -bench
 
+# `@` keeps make's echo of the command off stdout, so `eval "$(make -s emulators-up)"` works.
 emulators-up: ## start the emulators in the background; prints the environment to eval
-	scripts/emulators up
+	@scripts/emulators up
 
-emulators-down:
-	scripts/emulators down
+emulators-down: ## stop the emulators emulators-up started
+	@scripts/emulators down
