@@ -73,6 +73,11 @@ type Cloud struct {
 	ddb  *dynamodb.Client
 	eb   *eventbridge.Client
 
+	// goaws v0.4.5 reads its queue map without a lock in CreateQueue and dies of concurrent
+	// creations ("concurrent map read and map write"); Pulumi registers resources
+	// concurrently, so the cloud creates goaws resources one at a time.
+	goawsMu sync.Mutex
+
 	mu        sync.Mutex
 	resources []Resource
 	functions map[string]*function // by name

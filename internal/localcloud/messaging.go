@@ -46,6 +46,8 @@ func (c *Cloud) createQueue(ctx context.Context, a regArgs) (created, error) {
 	if fifo {
 		attrs[string(sqstypes.QueueAttributeNameFifoQueue)] = "true"
 	}
+	c.goawsMu.Lock()
+	defer c.goawsMu.Unlock()
 	out, err := c.sqs.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(name), Attributes: attrs})
 	if err != nil {
 		return created{}, fmt.Errorf("create queue %s: %w", name, err)
@@ -73,6 +75,8 @@ func (c *Cloud) createTopic(ctx context.Context, a regArgs) (created, error) {
 	if a.In.boolean("fifoTopic") && !strings.HasSuffix(name, ".fifo") {
 		name += ".fifo"
 	}
+	c.goawsMu.Lock()
+	defer c.goawsMu.Unlock()
 	out, err := c.sns.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(name)})
 	if err != nil {
 		return created{}, fmt.Errorf("create topic %s: %w", name, err)
@@ -93,6 +97,8 @@ func (c *Cloud) createSubscription(ctx context.Context, a regArgs) (created, err
 		return created{id: arn, outputs: map[string]any{"arn": arn},
 			res: Resource{ARN: arn, Mode: ModeAccepted, Note: fmt.Sprintf("%s subscription to %s: listed, not delivered locally", protocol, endpoint)}}, nil
 	}
+	c.goawsMu.Lock()
+	defer c.goawsMu.Unlock()
 	out, err := c.sns.Subscribe(ctx, &sns.SubscribeInput{TopicArn: aws.String(topic), Protocol: aws.String(protocol), Endpoint: aws.String(endpoint)})
 	if err != nil {
 		return created{}, fmt.Errorf("subscribe %s to %s: %w", endpoint, topic, err)

@@ -87,18 +87,34 @@ type Delivery struct {
 	Kind      string `json:"kind"`
 	Where     string `json:"where"` // where it was seen (queue, S3 object), or where it should be
 	Delivered bool   `json:"delivered"`
-	Note      string `json:"note,omitempty"`
+	// DeadLettered: the target refused it until its retry policy gave up, and the event is in
+	// the target's dead-letter queue (Where).
+	DeadLettered bool   `json:"deadLettered,omitempty"`
+	Observable   bool   `json:"observable"`
+	Note         string `json:"note,omitempty"`
 }
 
 // Outcome is what happened to one poison record.
 type Outcome struct {
 	Record
-	EventID            string          `json:"eventId,omitempty"`
-	FailureDestination string          `json:"failureDestination,omitempty"`
-	Payload            json.RawMessage `json:"recoveredPayload,omitempty"`
-	Deliveries         []Delivery      `json:"deliveries"`
-	OK                 bool            `json:"ok"`
-	Problem            string          `json:"problem,omitempty"`
+	EventID            string `json:"eventId,omitempty"`
+	FailureDestination string `json:"failureDestination,omitempty"`
+	// FailureBatchSize is the size of the discarded batch the record was in: 1 when the
+	// mapping isolated it.
+	FailureBatchSize int             `json:"failureBatchSize,omitempty"`
+	Payload          json.RawMessage `json:"recoveredPayload,omitempty"`
+	Deliveries       []Delivery      `json:"deliveries"`
+	OK               bool            `json:"ok"`
+	Problem          string          `json:"problem,omitempty"`
+}
+
+// TargetSummary is what reached one rule target.
+type TargetSummary struct {
+	Rule    string   `json:"rule"`
+	Target  string   `json:"target"`
+	Kind    string   `json:"kind"`
+	Events  int      `json:"events"`
+	Streams []string `json:"streams"` // the streams of the hydrated records it got
 }
 
 // Report is the scenario's result.
@@ -106,9 +122,12 @@ type Report struct {
 	Poison      []Outcome `json:"poisonRecords"`
 	GoodRecords int       `json:"goodRecords"`
 	GoodLeaked  []string  `json:"goodRecordsHydrated"` // keys of good records that produced events
-	Elapsed     float64   `json:"elapsedSeconds"`
-	OK          bool      `json:"ok"`
-	Verdict     string    `json:"verdict"`
+	// Misrouted lists events seen at a target whose rule does not match them.
+	Misrouted []string        `json:"misrouted"`
+	Targets   []TargetSummary `json:"targets"`
+	Elapsed   float64         `json:"elapsedSeconds"`
+	OK        bool            `json:"ok"`
+	Verdict   string          `json:"verdict"`
 }
 
 // Run puts the records, waits for the poison ones to arrive everywhere the rules promise
@@ -148,7 +167,7 @@ func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error
 		if err != nil {
 			return nil, err
 		}
-		if rep.OK || time.Now().After(deadline) {
+		if rep.settled() || time.Now().After(deadline) {
 			break
 		}
 		if time.Since(lastProgress) >= time.Second {
@@ -165,6 +184,25 @@ func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error
 	rep.Elapsed = time.Since(start).Round(10 * time.Millisecond).Seconds()
 	rep.verdict(opts.Timeout)
 	return rep, nil
+}
+
+// settled reports whether nothing more is to come: every poison record hydrated, and each
+// promised delivery seen at its target or in the target's dead-letter queue.
+func (r *Report) settled() bool {
+	if len(r.GoodLeaked) > 0 || len(r.Misrouted) > 0 {
+		return true
+	}
+	for _, o := range r.Poison {
+		if o.EventID == "" {
+			return false
+		}
+		for _, d := range o.Deliveries {
+			if d.Observable && !d.Delivered && !d.DeadLettered {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 func (r *Report) progress() (hydrated, delivered, promised int) {
@@ -190,6 +228,10 @@ func (r *Report) verdict(timeout time.Duration) {
 			len(r.Poison), promised, r.GoodRecords, r.Elapsed)
 	case len(r.GoodLeaked) > 0:
 		r.Verdict = fmt.Sprintf("FAIL: %d good records were hydrated as if they had failed (%s)", len(r.GoodLeaked), strings.Join(r.GoodLeaked, ", "))
+	case len(r.Misrouted) > 0:
+		r.Verdict = fmt.Sprintf("FAIL: %d events reached a target whose rule does not match them", len(r.Misrouted))
+	case r.settled():
+		r.Verdict = fmt.Sprintf("FAIL: %d/%d promised deliveries made; the others are in their targets' dead-letter queues", delivered, promised)
 	default:
 		r.Verdict = fmt.Sprintf("FAIL after %s: %d/%d poison records hydrated, %d/%d promised deliveries seen", timeout, hydrated, len(r.Poison), delivered, promised)
 	}
@@ -197,7 +239,7 @@ func (r *Report) verdict(timeout time.Duration) {
 
 // evaluate checks every poison record against what the tracer has seen.
 func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, error) {
-	rep := &Report{GoodRecords: len(good), OK: true}
+	rep := &Report{GoodRecords: len(good), OK: true, GoodLeaked: []string{}, Misrouted: []string{}}
 	for _, r := range poison {
 		o := Outcome{Record: r}
 		evs := t.Events(func(ev Event) bool { return r.matches(ev) })
@@ -209,23 +251,27 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 			fallthrough
 		default:
 			ev := evs[0]
-			o.EventID, o.FailureDestination, o.Payload = ev.ID, ev.FailureDestination, ev.Payload
+			o.EventID, o.FailureDestination, o.Payload, o.FailureBatchSize = ev.ID, ev.FailureDestination, ev.Payload, ev.FailureBatchSize
 			promised, err := t.Promised(ctx, ev)
 			if err != nil {
 				return nil, err
 			}
 			sightings := t.Sightings(ev.ID)
 			for _, tg := range promised {
-				d := Delivery{Rule: tg.Rule, Target: tg.ARN, Kind: tg.Kind, Where: tg.Where}
-				if !tg.Observable() {
-					d.Note = "not observable locally"
-					d.Delivered = true
+				d := Delivery{Rule: tg.Rule, Target: tg.ARN, Kind: tg.Kind, Where: tg.Where, Observable: tg.Observable()}
+				if !d.Observable {
+					d.Note = "delivery not observable locally"
 				}
 				for _, s := range sightings {
-					if s.Target.ARN == tg.ARN && s.Target.Rule == tg.Rule {
-						d.Delivered, d.Where = true, s.Where
-						break
+					if s.Target.ARN != tg.ARN || s.Target.Rule != tg.Rule {
+						continue
 					}
+					if s.DeadLettered {
+						d.DeadLettered, d.Where, d.Note = true, s.Where, "dead-lettered"
+						continue
+					}
+					d.Delivered, d.Where = true, s.Where
+					break
 				}
 				o.Deliveries = append(o.Deliveries, d)
 			}
@@ -235,7 +281,8 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 		}
 		o.OK = o.Problem == ""
 		for _, d := range o.Deliveries {
-			o.OK = o.OK && d.Delivered
+			// A target the tracer cannot see counts unless its dead-letter queue got the event.
+			o.OK = o.OK && (d.Delivered || (!d.Observable && !d.DeadLettered))
 		}
 		rep.OK = rep.OK && o.OK
 		rep.Poison = append(rep.Poison, o)
@@ -247,6 +294,36 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 	}
 	sort.Strings(rep.GoodLeaked)
 	if len(rep.GoodLeaked) > 0 {
+		rep.OK = false
+	}
+	for _, tg := range t.Targets {
+		sum := TargetSummary{Rule: tg.Rule, Target: tg.ARN, Kind: tg.Kind, Streams: []string{}}
+		streams := map[string]bool{}
+		for _, ev := range t.Seen(tg) {
+			sum.Events++
+			if ev.StreamARN != "" && !streams[ev.StreamARN] {
+				streams[ev.StreamARN] = true
+				sum.Streams = append(sum.Streams, ev.StreamARN)
+			}
+			if strings.HasPrefix(ev.ID, "raw:") {
+				continue // an input transformer's output: no event to test the rule with
+			}
+			promised, err := t.Promised(ctx, ev)
+			if err != nil {
+				return nil, err
+			}
+			ok := false
+			for _, p := range promised {
+				ok = ok || (p.Rule == tg.Rule && p.ARN == tg.ARN)
+			}
+			if !ok {
+				rep.Misrouted = append(rep.Misrouted, fmt.Sprintf("event %s (stream %s) at %s %s of rule %s", ev.ID, ev.StreamARN, tg.Kind, tg.Where, tg.Rule))
+			}
+		}
+		sort.Strings(sum.Streams)
+		rep.Targets = append(rep.Targets, sum)
+	}
+	if len(rep.Misrouted) > 0 {
 		rep.OK = false
 	}
 	return rep, nil

@@ -19,14 +19,19 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\n  stream:              %s\n", o.StreamARN)
 		if o.EventID != "" {
-			fmt.Fprintf(&b, "  failure destination: %s\n", orDash(o.FailureDestination))
+			fmt.Fprintf(&b, "  failure destination: %s (discarded in a batch of %d)\n", orDash(o.FailureDestination), o.FailureBatchSize)
 			fmt.Fprintf(&b, "  event:               %s\n", o.EventID)
 			fmt.Fprintf(&b, "  recovered payload:   %s\n", compact(o.Payload))
 		}
 		for _, d := range o.Deliveries {
 			mark := "ok     "
-			if !d.Delivered {
+			switch {
+			case d.DeadLettered:
+				mark = "DLQ    "
+			case !d.Delivered && d.Observable:
 				mark = "MISSING"
+			case !d.Delivered:
+				mark = "?      "
 			}
 			fmt.Fprintf(&b, "  %s rule %s → %s %s", mark, d.Rule, d.Kind, d.Where)
 			if d.Note != "" {
@@ -37,6 +42,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if o.Problem != "" {
 			fmt.Fprintf(&b, "  PROBLEM: %s\n", o.Problem)
 		}
+	}
+	for _, m := range r.Misrouted {
+		fmt.Fprintf(&b, "\nMisrouted: %s", m)
 	}
 	if len(r.GoodLeaked) > 0 {
 		fmt.Fprintf(&b, "\nGood records hydrated by mistake: %s\n", strings.Join(r.GoodLeaked, ", "))

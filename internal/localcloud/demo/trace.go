@@ -31,6 +31,9 @@ type Target struct {
 	Where    string
 	queueURL string
 	stream   localcloud.DeliveryStream
+	// DLQ is the target's dead-letter queue (name), watched too; dlqURL its URL.
+	DLQ    string
+	dlqURL string
 }
 
 // Observable reports whether the tracer can see what reaches the target.
@@ -38,20 +41,26 @@ func (t Target) Observable() bool { return t.Kind == "sqs" || t.Kind == "firehos
 
 // Event is a Hydrant event seen at a destination.
 type Event struct {
-	Raw                json.RawMessage
-	ID                 string
-	DetailType         string
-	StreamARN          string
-	Sequence           string
-	Keys               map[string]any
-	Payload            json.RawMessage
+	Raw        json.RawMessage
+	ID         string
+	DetailType string
+	StreamARN  string
+	Sequence   string
+	Keys       map[string]any
+	Payload    json.RawMessage
+	// From detail.failure: the destination kind and the discarded batch the record was in.
 	FailureDestination string
+	FailureBatchSize   int
+	FailureStart       string
+	FailureEnd         string
 }
 
 // Sighting is where an event was seen: a target, and the queue or S3 object.
 type Sighting struct {
 	Target Target
 	Where  string // sqs://queue or s3://bucket/key
+	// DeadLettered: seen in the target's dead-letter queue, not at the target.
+	DeadLettered bool
 }
 
 // Tracer follows Hydrant events through the deployment's rules: it lists every rule and
@@ -109,6 +118,16 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 				case len(parts) == 6:
 					x.Kind, x.Where = parts[2], x.ARN
 				}
+				if dl := tg.DeadLetterConfig; dl != nil && aws.ToString(dl.Arn) != "" {
+					dparts := strings.SplitN(aws.ToString(dl.Arn), ":", 6)
+					if len(dparts) == 6 {
+						u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(dparts[5])})
+						if err != nil {
+							return nil, fmt.Errorf("dead-letter queue %s of target %s: %w", aws.ToString(dl.Arn), x.ID, err)
+						}
+						x.DLQ, x.dlqURL = dparts[5], aws.ToString(u.QueueUrl)
+					}
+				}
 				t.Targets = append(t.Targets, x)
 			}
 		}
@@ -121,9 +140,14 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 // received and deleted; new S3 objects are read).
 func (t *Tracer) Poll(ctx context.Context) error {
 	for _, tg := range t.Targets {
+		if tg.dlqURL != "" {
+			if err := t.drainQueue(ctx, tg, tg.dlqURL, tg.DLQ, true); err != nil {
+				return err
+			}
+		}
 		switch tg.Kind {
 		case "sqs":
-			if err := t.drainQueue(ctx, tg); err != nil {
+			if err := t.drainQueue(ctx, tg, tg.queueURL, tg.Where, false); err != nil {
 				return err
 			}
 		case "firehose":
@@ -135,23 +159,23 @@ func (t *Tracer) Poll(ctx context.Context) error {
 	return nil
 }
 
-func (t *Tracer) drainQueue(ctx context.Context, tg Target) error {
+func (t *Tracer) drainQueue(ctx context.Context, tg Target, url, name string, dlq bool) error {
 	for {
-		out, err := t.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(tg.queueURL), MaxNumberOfMessages: 10})
+		out, err := t.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
 		if err != nil {
-			return fmt.Errorf("receive from %s: %w", tg.Where, err)
+			return fmt.Errorf("receive from %s: %w", name, err)
 		}
 		if len(out.Messages) == 0 {
 			return nil
 		}
 		var del []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
-			t.add([]byte(aws.ToString(m.Body)), Sighting{Target: tg, Where: "sqs://" + tg.Where})
+			t.add([]byte(aws.ToString(m.Body)), Sighting{Target: tg, Where: "sqs://" + name, DeadLettered: dlq})
 			del = append(del, sqstypes.DeleteMessageBatchRequestEntry{Id: aws.String(fmt.Sprint(i)), ReceiptHandle: m.ReceiptHandle})
 		}
 		for _, d := range del {
-			if _, err := t.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(tg.queueURL), ReceiptHandle: d.ReceiptHandle}); err != nil {
-				return fmt.Errorf("delete from %s: %w", tg.Where, err)
+			if _, err := t.sqs.DeleteMessage(ctx, &sqs.DeleteMessageInput{QueueUrl: aws.String(url), ReceiptHandle: d.ReceiptHandle}); err != nil {
+				return fmt.Errorf("delete from %s: %w", name, err)
 			}
 		}
 	}
@@ -217,6 +241,9 @@ func parseEvent(body []byte) Event {
 			Sequence  string `json:"sequenceNumber"`
 			Failure   struct {
 				Destination string `json:"destination"`
+				BatchSize   int    `json:"batchSize"`
+				Start       string `json:"startSequenceNumber"`
+				End         string `json:"endSequenceNumber"`
 			} `json:"failure"`
 			Kinesis *struct {
 				Data     []byte          `json:"data"`
@@ -234,7 +261,8 @@ func parseEvent(body []byte) Event {
 		return ev
 	}
 	ev.ID, ev.DetailType, ev.StreamARN, ev.Sequence = env.ID, env.DetailType, env.Detail.StreamARN, env.Detail.Sequence
-	ev.FailureDestination = env.Detail.Failure.Destination
+	f := env.Detail.Failure
+	ev.FailureDestination, ev.FailureBatchSize, ev.FailureStart, ev.FailureEnd = f.Destination, f.BatchSize, f.Start, f.End
 	if k := env.Detail.Kinesis; k != nil {
 		if len(k.DataJSON) > 0 {
 			ev.Payload = k.DataJSON
@@ -267,6 +295,23 @@ func (t *Tracer) Sightings(eventID string) []Sighting {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return append([]Sighting(nil), t.seen[eventID]...)
+}
+
+// Seen returns every event seen at (or dead-lettered from) a target.
+func (t *Tracer) Seen(tg Target) []Event {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []Event
+	for id, ss := range t.seen {
+		for _, s := range ss {
+			if s.Target.ARN == tg.ARN && s.Target.Rule == tg.Rule && s.Target.ID == tg.ID {
+				out = append(out, t.events[id])
+				break
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }
 
 // Promised returns the targets of the rules whose pattern matches the event.

@@ -1,0 +1,268 @@
+package localcloud_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/hydrant-dev/hydrant/handlers/democonsumer/poison"
+	"github.com/hydrant-dev/hydrant/infra/plan"
+	"github.com/hydrant-dev/hydrant/infra/stack"
+	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/localcloud"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/demo"
+)
+
+func TestMain(m *testing.M) { emulators.Main(m) }
+
+// deploy starts a local cloud on the test emulators and deploys the stack.
+func deploy(t *testing.T, cfg *plan.StackConfig, external map[string]localcloud.Function) *localcloud.Cloud {
+	t.Helper()
+	ctx := context.Background()
+	c, err := localcloud.Start(ctx, localcloud.Options{Endpoints: emulators.Get(t), ExternalFunctions: external,
+		TargetRetryBaseDelay: 10 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := c.Close(cctx); err != nil {
+			t.Errorf("close local cloud: %v", err)
+		}
+	})
+	if err := c.Deploy(ctx, cfg, stack.Program(localcloud.SourceCode{})); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// repoRoot is where Pulumi.yaml and Pulumi.demo.yaml are.
+func repoRoot(t *testing.T) string {
+	root, err := emulators.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return root
+}
+
+// teamOf names the team whose subscription rule this is ("orders-failures-rule-ab12cd3").
+func teamOf(rule string) string {
+	team, _, _ := strings.Cut(rule, "-")
+	return team
+}
+
+// The demo stack: a Kinesis poison record and a DynamoDB poison record, each isolated by
+// bisection, hydrated, and delivered to the catch-all queue, the S3 archive and its own team's
+// queue only; each team's queue gets nothing from the other team's stream.
+func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
+	cfg, err := plan.LoadStackConfig(repoRoot(t), "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := deploy(t, cfg, nil)
+	rep, err := demo.Run(context.Background(), c, demo.Options{KinesisGood: 19, KinesisPoison: 1, DynamoDBGood: 9, DynamoDBPoison: 1, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK {
+		var b strings.Builder
+		_ = rep.WriteText(&b)
+		t.Fatalf("demo verdict failed:\n%s", b.String())
+	}
+	wantTeam := map[string]string{"kinesis": "orders", "dynamodb": "users"}
+	wantDest := map[string]string{"kinesis": "sqs", "dynamodb": "s3"}
+	streamOf := map[string]string{}
+	for _, o := range rep.Poison {
+		streamOf[wantTeam[o.Source]] = o.StreamARN
+		if o.FailureDestination != wantDest[o.Source] {
+			t.Errorf("%s poison record: failure destination %q, want %q", o.Source, o.FailureDestination, wantDest[o.Source])
+		}
+		if o.FailureBatchSize != 1 {
+			t.Errorf("%s poison record discarded in a batch of %d, want 1 (isolated by bisection)", o.Source, o.FailureBatchSize)
+		}
+		var payload map[string]any
+		if err := json.Unmarshal(o.Payload, &payload); err != nil || payload["poison"] != true {
+			t.Errorf("%s poison record: recovered payload %s (%v), want the record with poison true", o.Source, o.Payload, err)
+		}
+		kinds := map[string]int{}
+		for _, d := range o.Deliveries {
+			kinds[d.Kind]++
+			if strings.Contains(d.Rule, "-failures-rule") && teamOf(d.Rule) != wantTeam[o.Source] {
+				t.Errorf("%s poison record promised to team rule %s", o.Source, d.Rule)
+			}
+		}
+		if kinds["sqs"] != 2 || kinds["firehose"] != 1 {
+			t.Errorf("%s poison record deliveries %+v: want the catch-all queue, its team's queue and the archive", o.Source, o.Deliveries)
+		}
+	}
+	for _, ts := range rep.Targets {
+		if !strings.Contains(ts.Rule, "-failures-rule") {
+			continue
+		}
+		want := streamOf[teamOf(ts.Rule)]
+		if len(ts.Streams) != 1 || ts.Streams[0] != want {
+			t.Errorf("team rule %s got events of streams %v, want only %s", ts.Rule, ts.Streams, want)
+		}
+	}
+}
+
+// createStream makes a one-shard Kinesis stream and waits until it is active.
+func createStream(t *testing.T, kin *kinesis.Client, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := kin.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)}); err != nil {
+		t.Fatal(err)
+	}
+	var nf *kintypes.ResourceNotFoundException
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		out, err := kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
+		if err == nil && out.StreamDescriptionSummary.StreamStatus == kintypes.StreamStatusActive {
+			return
+		}
+		if err != nil && !errors.As(err, &nf) {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("stream %s not active after 30 s", name)
+		}
+	}
+}
+
+// destinationsStack creates the destinations stack's three streams under names of this run
+// (the stack file's names with a unique suffix, so runs on shared emulators never meet) and
+// returns the configuration pointing at them.
+func destinationsStack(t *testing.T) *plan.StackConfig {
+	t.Helper()
+	cfg, err := plan.LoadStackConfig("testdata", "destinations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	suffix := fmt.Sprintf("-%x", time.Now().UnixNano())
+	kin := emulators.Get(t).KinesisClient()
+	for _, kind := range []string{"sqs", "sns", "s3"} {
+		name := "localcloud-test-via-" + kind
+		if !strings.Contains(cfg.Values["hydrant:streamSources"], "stream/"+name+`"`) {
+			t.Fatalf("testdata/Pulumi.destinations.yaml names no stream %s", name)
+		}
+		cfg.Values["hydrant:streamSources"] = strings.ReplaceAll(cfg.Values["hydrant:streamSources"], "stream/"+name+`"`, "stream/"+name+suffix+`"`)
+		createStream(t, kin, name+suffix)
+	}
+	return cfg
+}
+
+// The destinations stack: three streams whose mappings send failures to the intake queue
+// (SQS), the intake topic (SNS) and the failure bucket (S3). In a batch of 100 records on
+// each, the one poison record is isolated by bisection, hydrated whatever the destination
+// kind, and reaches its own team only; a team target that always fails ends in its DLQ.
+func TestEachFailureDestinationKindInBatchesOf100(t *testing.T) {
+	cfg := destinationsStack(t)
+	consumer := localcloud.Handler(poison.Consumer{}.Handle)
+	fails := func(ctx context.Context, payload []byte) ([]byte, error) {
+		return nil, errors.New("this target always fails")
+	}
+	c := deploy(t, cfg, map[string]localcloud.Function{
+		"localcloud-poison-consumer": consumer, "localcloud-always-fails": fails,
+	})
+	rep, err := demo.Run(context.Background(), c, demo.Options{KinesisGood: 99, KinesisPoison: 1, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text strings.Builder
+	_ = rep.WriteText(&text)
+	// The broken team's target dead-letters: the report marks that, and fails only on it.
+	seenKinds := map[string]bool{}
+	for _, o := range rep.Poison {
+		kind := strings.Split(strings.TrimPrefix(o.StreamARN[strings.LastIndex(o.StreamARN, "/")+1:], "localcloud-test-via-"), "-")[0]
+		seenKinds[o.FailureDestination] = true
+		if o.FailureDestination != kind {
+			t.Errorf("record of stream %s: failure destination %q, want %q", o.StreamARN, o.FailureDestination, kind)
+		}
+		if o.FailureBatchSize != 1 {
+			t.Errorf("record of stream %s: discarded in a batch of %d, want 1", o.StreamARN, o.FailureBatchSize)
+		}
+		teams := map[string]Delivery{}
+		for _, d := range o.Deliveries {
+			if strings.Contains(d.Rule, "-failures-rule") {
+				teams[teamOf(d.Rule)] = Delivery(d)
+			}
+		}
+		wantTeams := []string{kind + "team"}
+		if kind == "sqs" {
+			wantTeams = append(wantTeams, "broken")
+		}
+		if len(teams) != len(wantTeams) {
+			t.Errorf("record of stream %s promised to teams %v, want %v", o.StreamARN, teams, wantTeams)
+		}
+		if d := teams[kind+"team"]; !d.Delivered {
+			t.Errorf("record of stream %s not delivered to team %steam: %+v", o.StreamARN, kind, d)
+		}
+		if kind == "sqs" {
+			if d := teams["broken"]; !d.DeadLettered || !strings.Contains(d.Where, "broken-failures-handler") {
+				t.Errorf("the broken team's failing target: %+v, want the event in its DLQ", d)
+			}
+		}
+	}
+	if len(seenKinds) != 3 {
+		t.Errorf("failure destinations seen %v, want sqs, sns and s3\n%s", seenKinds, text.String())
+	}
+	if len(rep.GoodLeaked) != 0 || len(rep.Misrouted) != 0 {
+		t.Errorf("good records hydrated %v, misrouted %v", rep.GoodLeaked, rep.Misrouted)
+	}
+	if rep.OK {
+		t.Errorf("the verdict passed although the broken team's target dead-lettered:\n%s", text.String())
+	}
+	if t.Failed() {
+		t.Logf("report:\n%s", text.String())
+	}
+}
+
+// Delivery aliases demo.Delivery for the map above.
+type Delivery demo.Delivery
+
+// A malformed message on the intake queue fails the hydrate function at every receive and,
+// after the queue's maxReceiveCount (1 in the test stack), lands in the intake DLQ.
+func TestMalformedFailureMessageEndsInIntakeDLQ(t *testing.T) {
+	cfg, err := plan.LoadStackConfig("testdata", "intakedlq")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := deploy(t, cfg, nil)
+	intake, ok := c.Find("aws:sqs/queue:Queue", "hydrant-intake")
+	if !ok {
+		t.Fatal("no intake queue in the deployment")
+	}
+	dlq, ok := c.Find("aws:sqs/queue:Queue", "hydrant-intake-dlq")
+	if !ok {
+		t.Fatal("no intake DLQ in the deployment")
+	}
+	q := c.Endpoints().SQSClient()
+	ctx := context.Background()
+	body := fmt.Sprintf(`{"malformed": "not a failure record", "at": %d}`, time.Now().UnixNano())
+	if _, err := q.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(intake.ID), MessageBody: aws.String(body)}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(45 * time.Second)
+	for time.Now().Before(deadline) {
+		out, err := q.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlq.ID), MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range out.Messages {
+			if aws.ToString(m.Body) == body {
+				return
+			}
+			t.Errorf("unexpected message in the intake DLQ: %s", aws.ToString(m.Body))
+		}
+	}
+	t.Fatalf("the malformed message did not reach the intake DLQ %s within 45 s", dlq.Physical)
+}
