@@ -59,6 +59,10 @@ func PutKinesis(t testing.TB, ep emulators.Endpoints, data [][]byte) KinesisBatc
 		_, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)})
 		return err
 	})
+	// kinesis-local counts shards against its limit across every test binary sharing it.
+	t.Cleanup(func() {
+		_, _ = kc.DeleteStream(context.Background(), &kinesis.DeleteStreamInput{StreamName: aws.String(name), EnforceConsumerDeletion: aws.Bool(true)})
+	})
 	var desc *kinesis.DescribeStreamSummaryOutput
 	deadline := time.Now().Add(20 * time.Second)
 	for {
