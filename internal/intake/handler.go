@@ -2,7 +2,6 @@ package intake
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -12,7 +11,6 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -39,7 +37,7 @@ type Services struct {
 // and the hydration pipeline for cfg.
 func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, error) {
 	throttles := new(atomic.Int64)
-	retryer := countThrottles(streams.NewRetryer(streams.DefaultBackoff(), streams.DefaultMaxAttempts), throttles)
+	retryer := streams.CountThrottles(streams.NewRetryer(streams.DefaultBackoff(), streams.DefaultMaxAttempts), throttles)
 	s3c := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		o.UsePathStyle = true
 		// S3-compatible stores (and some S3 paths) send no checksum; that is not worth a log line per object.
@@ -157,26 +155,4 @@ func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage, log *s
 	log.Info("intake message processed", slog.String("destination", string(msg.Destination)), slog.Int("hydrated", res.Hydrated),
 		slog.Int("failed", res.Failed), slog.Int("published", sink.Stats.Published), slog.Int("offloaded", sink.Stats.Offloaded))
 	return res, sink.Stats, nil
-}
-
-// countThrottles wraps a retryer to count the throttling errors it retries.
-func countThrottles(r aws.Retryer, n *atomic.Int64) aws.Retryer {
-	return throttleCounter{Retryer: r, n: n}
-}
-
-type throttleCounter struct {
-	aws.Retryer
-	n *atomic.Int64
-}
-
-var throttleCodes = retry.ThrottleErrorCode{Codes: map[string]struct{}{
-	"ProvisionedThroughputExceededException": {}, "LimitExceededException": {}, "ThrottlingException": {}, "KMSThrottlingException": {},
-}}
-
-func (t throttleCounter) RetryDelay(attempt int, err error) (time.Duration, error) {
-	var target interface{ ErrorCode() string }
-	if errors.As(err, &target) && throttleCodes.IsErrorThrottle(err) == aws.TrueTernary {
-		t.n.Add(1)
-	}
-	return t.Retryer.RetryDelay(attempt, err)
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,6 +77,20 @@ func TestKinesisThrottling(t *testing.T) {
 		}
 		if calls := p.Calls("GetRecords"); calls != 3+3 {
 			t.Fatalf("%d GetRecords calls, want 3 pages + 3 retries", calls)
+		}
+	})
+
+	t.Run("counted", func(t *testing.T) {
+		p, client := f.proxied(t)
+		p.Fail("GetRecords", 2, faultproxy.KinesisThroughputExceeded(f.shard, f.stream.name, "000000000000"))
+		p.Fail("GetShardIterator", 1, faultproxy.InternalFailure()) // retried, but not a throttle
+		var n atomic.Int64
+		retryer := streams.CountThrottles(streams.NewRetryer(streams.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond}, 5), &n)
+		got, rep := collect(t, kinesisReader(t, client, streams.WithRetryer(retryer)), f.rng(0, 9))
+		assertKinesisData(t, got, f.seqs[0:10], f.data[0:10])
+		assertComplete(t, rep, 10)
+		if n.Load() != 2 {
+			t.Fatalf("counted %d throttled reads, want 2", n.Load())
 		}
 	})
 

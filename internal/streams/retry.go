@@ -2,6 +2,7 @@ package streams
 
 import (
 	"math/rand/v2"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -64,4 +65,28 @@ func NewRetryer(b Backoff, maxAttempts int) aws.Retryer {
 		o.Retryables = append([]retry.IsErrorRetryable{retry.RetryableErrorCode{Codes: throttleCodes}}, o.Retryables...)
 		o.Throttles = append(o.Throttles, retry.ThrottleErrorCode{Codes: throttleCodes})
 	})
+}
+
+// IsThrottle reports whether err is a read throttled by the stream (a code NewRetryer retries).
+func IsThrottle(err error) bool {
+	return retry.ThrottleErrorCode{Codes: throttleCodes}.IsErrorThrottle(err) == aws.TrueTernary
+}
+
+// CountThrottles wraps a retryer so that every throttled read it retries adds one to n: the
+// hydrate function reports them as a metric, since throttling means the consumer's ESM and
+// Hydrant are competing for the shard's reads.
+func CountThrottles(r aws.Retryer, n *atomic.Int64) aws.Retryer {
+	return throttleCounter{Retryer: r, n: n}
+}
+
+type throttleCounter struct {
+	aws.Retryer
+	n *atomic.Int64
+}
+
+func (t throttleCounter) RetryDelay(attempt int, err error) (time.Duration, error) {
+	if IsThrottle(err) {
+		t.n.Add(1)
+	}
+	return t.Retryer.RetryDelay(attempt, err)
 }
