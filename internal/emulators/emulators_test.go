@@ -438,10 +438,27 @@ func TestStartStop(t *testing.T) {
 	if _, err := set.Endpoints.EventBridgeClient().ListEventBuses(ctx, &eventbridge.ListEventBusesInput{}); set.Endpoints.EventBridge != "" && err != nil {
 		t.Fatalf("ListEventBuses on the new set's EventBridge: %v", err)
 	}
+	// A second `up` on the running state dir prints the same exports without starting anything,
+	// and `env` prints them again.
+	exports, err := readFile(filepath.Join(set.stateDir, "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, stderr, code := runScript(t, "up", "--state", set.stateDir); code != 0 || again != exports || !strings.Contains(stderr, "reusing") {
+		t.Fatalf("second up: exit %d, stdout %q, stderr %q; want the same exports, reused", code, again, stderr)
+	}
+	if env, _, code := runScript(t, "env", "--state", set.stateDir); code != 0 || env != exports {
+		t.Fatalf("env: exit %d, %q; want the exports", code, env)
+	}
+
 	if err := set.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	stopped = true
+	// down is idempotent, even once the state dir is gone.
+	if _, stderr, code := runScript(t, "down", "--state", set.stateDir); code != 0 {
+		t.Errorf("second down: exit %d: %s", code, stderr)
+	}
 	for _, line := range strings.Split(strings.TrimSpace(string(pids)), "\n") {
 		var name string
 		var pid int
