@@ -52,19 +52,25 @@ const (
 	secretAccessKey = "test"
 )
 
-// endpointVars maps each SDK environment variable to the field it fills; EventBridge is optional.
-var endpointVars = []struct {
+// endpointVar is an SDK environment variable and the Endpoints field it fills.
+type endpointVar struct {
 	name     string
 	field    func(*Endpoints) *string
 	optional bool
-}{
-	{"AWS_ENDPOINT_URL_KINESIS", func(e *Endpoints) *string { return &e.Kinesis }, false},
-	{"AWS_ENDPOINT_URL_DYNAMODB", func(e *Endpoints) *string { return &e.DynamoDB }, false},
-	{"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", func(e *Endpoints) *string { return &e.DynamoDBStreams }, false},
-	{"AWS_ENDPOINT_URL_SQS", func(e *Endpoints) *string { return &e.SQS }, false},
-	{"AWS_ENDPOINT_URL_SNS", func(e *Endpoints) *string { return &e.SNS }, false},
-	{"AWS_ENDPOINT_URL_S3", func(e *Endpoints) *string { return &e.S3 }, false},
-	{"AWS_ENDPOINT_URL_EVENTBRIDGE", func(e *Endpoints) *string { return &e.EventBridge }, true},
+}
+
+// endpointVars lists the variables, in the order scripts/emulators prints them; only
+// EventBridge is optional.
+func endpointVars() []endpointVar {
+	return []endpointVar{
+		{"AWS_ENDPOINT_URL_KINESIS", func(e *Endpoints) *string { return &e.Kinesis }, false},
+		{"AWS_ENDPOINT_URL_DYNAMODB", func(e *Endpoints) *string { return &e.DynamoDB }, false},
+		{"AWS_ENDPOINT_URL_DYNAMODB_STREAMS", func(e *Endpoints) *string { return &e.DynamoDBStreams }, false},
+		{"AWS_ENDPOINT_URL_SQS", func(e *Endpoints) *string { return &e.SQS }, false},
+		{"AWS_ENDPOINT_URL_SNS", func(e *Endpoints) *string { return &e.SNS }, false},
+		{"AWS_ENDPOINT_URL_S3", func(e *Endpoints) *string { return &e.S3 }, false},
+		{"AWS_ENDPOINT_URL_EVENTBRIDGE", func(e *Endpoints) *string { return &e.EventBridge }, true},
+	}
 }
 
 // FromEnv reads the endpoints from AWS_ENDPOINT_URL_<SERVICE> (as printed by scripts/emulators
@@ -79,7 +85,7 @@ func FromEnv() (Endpoints, bool) {
 		e.Region = DefaultRegion
 	}
 	ok := true
-	for _, v := range endpointVars {
+	for _, v := range endpointVars() {
 		*v.field(&e) = os.Getenv(v.name)
 		if *v.field(&e) == "" && !v.optional {
 			ok = false
@@ -91,7 +97,7 @@ func FromEnv() (Endpoints, bool) {
 // missingEnv names the required endpoint variables that are not set.
 func missingEnv() []string {
 	var missing []string
-	for _, v := range endpointVars {
+	for _, v := range endpointVars() {
 		if !v.optional && os.Getenv(v.name) == "" {
 			missing = append(missing, v.name)
 		}
@@ -106,7 +112,7 @@ func (e Endpoints) Validate() error {
 	if e.Region == "" {
 		errs = append(errs, errors.New("region is empty"))
 	}
-	for _, v := range endpointVars {
+	for _, v := range endpointVars() {
 		raw := *v.field(&e)
 		if raw == "" {
 			if !v.optional {

@@ -171,7 +171,7 @@ func endpointsFrom(env [][2]string) Endpoints {
 	if e.Region == "" {
 		e.Region = DefaultRegion
 	}
-	for _, v := range endpointVars {
+	for _, v := range endpointVars() {
 		*v.field(&e) = get(v.name)
 	}
 	return e
