@@ -70,6 +70,16 @@ func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := deploy(t, cfg, nil)
+	var names []string
+	for _, sc := range c.Schemas() {
+		names = append(names, sc.Name)
+		if sc.Type != "JSONSchemaDraft4" || !json.Valid([]byte(sc.Content)) {
+			t.Errorf("schema %s: type %q, valid JSON %v", sc.Name, sc.Type, json.Valid([]byte(sc.Content)))
+		}
+	}
+	if joined := strings.Join(names, ","); !strings.Contains(joined, "RecordHydrated") || !strings.Contains(joined, "RecordHydrationFailed") {
+		t.Errorf("schema registry holds %v, want RecordHydrated and RecordHydrationFailed", names)
+	}
 	rep, err := demo.Run(context.Background(), c, demo.Options{KinesisGood: 19, KinesisPoison: 1, DynamoDBGood: 9, DynamoDBPoison: 1, Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
