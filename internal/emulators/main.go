@@ -85,7 +85,7 @@ func Start(ctx context.Context, root string) (*Set, error) {
 	if err := os.MkdirAll(base, 0o755); err != nil {
 		return nil, fmt.Errorf("start emulators: %w", err)
 	}
-	state, err := os.MkdirTemp(base, "gotest-")
+	state, err := os.MkdirTemp(base, "set-")
 	if err != nil {
 		return nil, fmt.Errorf("start emulators: state directory: %w", err)
 	}
