@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/streams/dynamodbjson"
 )
 
 // Must fails the test when fn fails, naming what was being done.
@@ -277,7 +278,7 @@ func (c DynamoDBChanges) S3ObjectJSON(t *testing.T) string {
 			EventVersion: "1.1", EventSourceArn: c.StreamARN,
 			Change: events.DynamoDBStreamRecord{
 				ApproximateCreationDateTime: events.SecondsEpochTime{Time: aws.ToTime(r.Dynamodb.ApproximateCreationDateTime)},
-				Keys:                        lambdaImage(t, r.Dynamodb.Keys), NewImage: lambdaImage(t, r.Dynamodb.NewImage), OldImage: lambdaImage(t, r.Dynamodb.OldImage),
+				Keys:                        dynamodbjson.LambdaItem(r.Dynamodb.Keys), NewImage: dynamodbjson.LambdaItem(r.Dynamodb.NewImage), OldImage: dynamodbjson.LambdaItem(r.Dynamodb.OldImage),
 				SequenceNumber: aws.ToString(r.Dynamodb.SequenceNumber), SizeBytes: aws.ToInt64(r.Dynamodb.SizeBytes),
 				StreamViewType: string(r.Dynamodb.StreamViewType),
 			},
@@ -289,47 +290,4 @@ func (c DynamoDBChanges) S3ObjectJSON(t *testing.T) string {
 	}
 	rec := c.FailureJSON()
 	return rec[:len(rec)-1] + `,"payload":` + string(payload) + `}`
-}
-
-// lambdaImage converts a stream image to the Lambda event's DynamoDB JSON.
-func lambdaImage(t *testing.T, m map[string]streamtypes.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = lambdaValue(t, v)
-	}
-	return out
-}
-
-func lambdaValue(t *testing.T, v streamtypes.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *streamtypes.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *streamtypes.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *streamtypes.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = lambdaValue(t, e)
-		}
-		return events.NewListAttribute(l)
-	case *streamtypes.AttributeValueMemberM:
-		return events.NewMapAttribute(lambdaImage(t, v.Value))
-	}
-	t.Fatalf("unknown attribute value %T", v)
-	return events.DynamoDBAttributeValue{}
 }

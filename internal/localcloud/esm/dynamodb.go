@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/hydrant-dev/hydrant/internal/streams/dynamodbjson"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -101,9 +102,9 @@ func (d *dynamoDBSource) record(r types.Record) (record, error) {
 		AWSRegion: region,
 		Change: events.DynamoDBStreamRecord{
 			ApproximateCreationDateTime: events.SecondsEpochTime{Time: created},
-			Keys:                        lambdaItem(r.Dynamodb.Keys),
-			NewImage:                    lambdaItem(r.Dynamodb.NewImage),
-			OldImage:                    lambdaItem(r.Dynamodb.OldImage),
+			Keys:                        dynamodbjson.LambdaItem(r.Dynamodb.Keys),
+			NewImage:                    dynamodbjson.LambdaItem(r.Dynamodb.NewImage),
+			OldImage:                    dynamodbjson.LambdaItem(r.Dynamodb.OldImage),
 			SequenceNumber:              aws.ToString(r.Dynamodb.SequenceNumber),
 			SizeBytes:                   aws.ToInt64(r.Dynamodb.SizeBytes),
 			StreamViewType:              string(r.Dynamodb.StreamViewType),
@@ -129,48 +130,4 @@ func (d *dynamoDBSource) expired(err error) bool {
 	var e *types.ExpiredIteratorException
 	var t *types.TrimmedDataAccessException
 	return errors.As(err, &e) || errors.As(err, &t)
-}
-
-// lambdaItem converts a stream image to the Lambda event's DynamoDB JSON.
-func lambdaItem(m map[string]types.AttributeValue) map[string]events.DynamoDBAttributeValue {
-	if m == nil {
-		return nil
-	}
-	out := make(map[string]events.DynamoDBAttributeValue, len(m))
-	for k, v := range m {
-		out[k] = lambdaValue(v)
-	}
-	return out
-}
-
-func lambdaValue(v types.AttributeValue) events.DynamoDBAttributeValue {
-	switch v := v.(type) {
-	case *types.AttributeValueMemberS:
-		return events.NewStringAttribute(v.Value)
-	case *types.AttributeValueMemberN:
-		return events.NewNumberAttribute(v.Value)
-	case *types.AttributeValueMemberB:
-		return events.NewBinaryAttribute(v.Value)
-	case *types.AttributeValueMemberBOOL:
-		return events.NewBooleanAttribute(v.Value)
-	case *types.AttributeValueMemberNULL:
-		return events.NewNullAttribute()
-	case *types.AttributeValueMemberSS:
-		return events.NewStringSetAttribute(v.Value)
-	case *types.AttributeValueMemberNS:
-		return events.NewNumberSetAttribute(v.Value)
-	case *types.AttributeValueMemberBS:
-		return events.NewBinarySetAttribute(v.Value)
-	case *types.AttributeValueMemberL:
-		l := make([]events.DynamoDBAttributeValue, len(v.Value))
-		for i, e := range v.Value {
-			l[i] = lambdaValue(e)
-		}
-		return events.NewListAttribute(l)
-	case *types.AttributeValueMemberM:
-		return events.NewMapAttribute(lambdaItem(v.Value))
-	}
-	// An attribute type newer than this code: keep it as null rather than
-	// drop the record.
-	return events.NewNullAttribute()
 }
