@@ -211,6 +211,7 @@ func (c *Cloud) Env() [][2]string {
 		{"AWS_ENDPOINT_URL_S3", e.S3},
 		{"AWS_ENDPOINT_URL_EVENTBRIDGE", e.EventBridge},
 		{"AWS_REGION", e.Region},
+		{"AWS_DEFAULT_REGION", e.Region}, // the AWS CLI v1 reads only this one
 		{"AWS_ACCESS_KEY_ID", "test"},
 		{"AWS_SECRET_ACCESS_KEY", "test"},
 	}

@@ -38,9 +38,12 @@ func (e FunctionEnv) Getenv(key string) string { return e.Env[key] }
 type FunctionFactory func(ctx context.Context, env FunctionEnv) (Function, error)
 
 // Handler wraps a handler function of any signature aws-lambda-go's lambda.Start accepts.
+// aws-lambda-go's wrapper encodes every response into one buffer it reuses (a Lambda runtime
+// handles one invocation at a time), so each invocation gets a wrapper of its own.
 func Handler(handlerFunc any) Function {
-	h := lambda.NewHandler(handlerFunc)
-	return h.Invoke
+	return func(ctx context.Context, payload []byte) ([]byte, error) {
+		return lambda.NewHandler(handlerFunc).Invoke(ctx, payload)
+	}
 }
 
 // Handler packages, as the program names them in a function's code (SourceCode).

@@ -134,6 +134,9 @@ func (c *Cloud) accept(a regArgs, arnKind string) created {
 	name := a.In.str("name")
 	if name == "" {
 		name = a.Name
+		if arnKind != "" {
+			name = physicalName(a, "name", 64, false)
+		}
 	}
 	out := map[string]any{}
 	id := name
@@ -162,7 +165,7 @@ func (c *Cloud) accept(a regArgs, arnKind string) created {
 		if service(a.Type) == "iam" && arnKind == "role" {
 			out["uniqueId"] = "AROA" + strings.ToUpper(randomHex(8))
 		}
-		return created{id: id, outputs: out, res: Resource{ARN: arn, Mode: ModeAccepted, Note: "listed, not enforced locally"}}
+		return created{id: id, outputs: out, res: Resource{ARN: arn, Physical: name, Mode: ModeAccepted, Note: "listed, not enforced locally"}}
 	}
 	return created{id: a.Name + "-" + randomHex(4), outputs: out, res: Resource{Mode: ModeAccepted, Note: "listed, not enforced locally"}}
 }

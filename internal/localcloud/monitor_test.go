@@ -89,10 +89,10 @@ func TestAcceptedResourcesAreListedWithAWSShapedARNs(t *testing.T) {
 			t.Errorf("%s: mode %q, want %q", r.Type, r.Mode, localcloud.ModeAccepted)
 		}
 	}
-	if !regexp.MustCompile(`^arn:aws:iam::000000000000:role/reader$`).MatchString(roleArn) {
+	if !regexp.MustCompile(`^arn:aws:iam::000000000000:role/reader-[0-9a-f]{7}$`).MatchString(roleArn) {
 		t.Errorf("role ARN %q", roleArn)
 	}
-	if !regexp.MustCompile(`^arn:aws:cloudwatch:us-east-1:000000000000:alarm:depth$`).MatchString(alarmArn) {
+	if !regexp.MustCompile(`^arn:aws:cloudwatch:us-east-1:000000000000:alarm:depth-[0-9a-f]{7}$`).MatchString(alarmArn) {
 		t.Errorf("alarm ARN %q", alarmArn)
 	}
 }
