@@ -154,7 +154,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	c.ddb = local.DynamoDBClient()
 	c.eb = local.EventBridgeClient()
 
-	c.s3proxy, err = newS3Notifier(e.S3, c.region, c.sqs, c.sns, c.log)
+	c.s3proxy, err = newS3Notifier(e, c.sqs, c.sns, c.log)
 	if err != nil {
 		busLn.Close()
 		s3Ln.Close()

@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+
+	"github.com/hydrant-dev/hydrant/internal/emulators"
 )
 
 // notification is one queue or topic configuration of a bucket.
@@ -31,7 +34,10 @@ type notification struct {
 // notifications: after a successful object write or delete it sends S3's event notification
 // (event version 2.1) to each matching queue or topic of the bucket.
 type s3Notifier struct {
-	proxy  *httputil.ReverseProxy
+	proxy *httputil.ReverseProxy
+	// head reads a created object's size and ETag from the backend, as S3 reports them in
+	// the notification (a copy or a completed multipart upload carries neither in its request).
+	head   func(ctx context.Context, bucket, key string) (int64, string, error)
 	region string
 	sqs    *sqs.Client
 	sns    *sns.Client
@@ -42,13 +48,21 @@ type s3Notifier struct {
 	configs map[string][]notification // by bucket
 }
 
-func newS3Notifier(backend, region string, q *sqs.Client, t *sns.Client, log *slog.Logger) (*s3Notifier, error) {
-	u, err := url.Parse(backend)
+func newS3Notifier(backend emulators.Endpoints, q *sqs.Client, t *sns.Client, log *slog.Logger) (*s3Notifier, error) {
+	u, err := url.Parse(backend.S3)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("S3 endpoint %q is not a URL", backend)
+		return nil, fmt.Errorf("S3 endpoint %q is not a URL", backend.S3)
 	}
-	return &s3Notifier{proxy: httputil.NewSingleHostReverseProxy(u), region: region, sqs: q, sns: t, log: log.With("component", "s3-notifications"),
-		configs: map[string][]notification{}}, nil
+	direct := backend.S3Client()
+	head := func(ctx context.Context, bucket, key string) (int64, string, error) {
+		out, err := direct.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		if err != nil {
+			return 0, "", err
+		}
+		return aws.ToInt64(out.ContentLength), aws.ToString(out.ETag), nil
+	}
+	return &s3Notifier{proxy: httputil.NewSingleHostReverseProxy(u), head: head, region: backend.Region, sqs: q, sns: t,
+		log: log.With("component", "s3-notifications"), configs: map[string][]notification{}}, nil
 }
 
 // configure replaces the bucket's notification configuration and sends each destination the
@@ -101,14 +115,20 @@ func (n *s3Notifier) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	if len(cfgs) == 0 {
 		return
 	}
-	if size < 0 && strings.HasPrefix(event, "ObjectCreated:") {
-		size = 0
+	etag := rec.etag
+	if strings.HasPrefix(event, "ObjectCreated:") {
+		if sz, tag, err := n.head(context.WithoutCancel(req.Context()), bucket, key); err == nil {
+			size, etag = sz, tag
+		} else {
+			n.log.Warn("created object not readable for its notification", "bucket", bucket, "key", key, "error", err)
+			size = max(size, 0)
+		}
 	}
 	for _, cfg := range cfgs {
 		if !matches(cfg, event, key) {
 			continue
 		}
-		body := n.eventJSON(cfg, bucket, key, event, size, rec.etag, req)
+		body := n.eventJSON(cfg, bucket, key, event, size, etag, req)
 		// The write has succeeded; delivery is S3's asynchronous business, as in AWS.
 		if err := n.send(context.WithoutCancel(req.Context()), cfg.DestinationARN, body); err != nil {
 			n.log.Error("event notification not delivered", "bucket", bucket, "key", key, "destination", cfg.DestinationARN, "error", err)
