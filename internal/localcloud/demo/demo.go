@@ -22,6 +22,7 @@ import (
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/esm"
 )
 
 // Options shape the scenario. Zero values take the defaults in parentheses.
@@ -125,9 +126,13 @@ type Report struct {
 	// Misrouted lists events seen at a target whose rule does not match them.
 	Misrouted []string        `json:"misrouted"`
 	Targets   []TargetSummary `json:"targets"`
-	Elapsed   float64         `json:"elapsedSeconds"`
-	OK        bool            `json:"ok"`
-	Verdict   string          `json:"verdict"`
+	// Mappings are the local event source mappings' counters at the end: invocations,
+	// function errors and partial batch responses (the retries and bisections), batches
+	// discarded to the failure destinations.
+	Mappings []esm.Stats `json:"mappings"`
+	Elapsed  float64     `json:"elapsedSeconds"`
+	OK       bool        `json:"ok"`
+	Verdict  string      `json:"verdict"`
 }
 
 // Run puts the records, waits for the poison ones to arrive everywhere the rules promise
@@ -173,7 +178,14 @@ func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error
 		if time.Since(lastProgress) >= time.Second {
 			lastProgress = time.Now()
 			hydrated, delivered, promised := rep.progress()
-			fmt.Fprintf(opts.Progress, "  %4.0fs  %d/%d poison records hydrated, %d/%d promised deliveries seen\n", time.Since(start).Seconds(), hydrated, len(poison), delivered, promised)
+			var inv, partial, discarded int64
+			for _, st := range c.MappingStats() {
+				if st.Kind != esm.SourceSQS {
+					inv, partial, discarded = inv+st.Invocations, partial+st.PartialResponses+st.FunctionErrors, discarded+st.BatchesDiscarded
+				}
+			}
+			fmt.Fprintf(opts.Progress, "  %4.0fs  consumers: %d invocations, %d failed or partial, %d batches discarded; %d/%d poison records hydrated, %d/%d promised deliveries seen\n",
+				time.Since(start).Seconds(), inv, partial, discarded, hydrated, len(poison), delivered, promised)
 		}
 		select {
 		case <-ctx.Done():
@@ -182,6 +194,7 @@ func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error
 		}
 	}
 	rep.Elapsed = time.Since(start).Round(10 * time.Millisecond).Seconds()
+	rep.Mappings = c.MappingStats()
 	rep.verdict(opts.Timeout)
 	return rep, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/hydrant-dev/hydrant/internal/localcloud/esm"
 )
 
 // WriteText prints the report for people: each poison record, where it ended up with its
@@ -48,6 +50,18 @@ func (r *Report) WriteText(w io.Writer) error {
 	}
 	if len(r.GoodLeaked) > 0 {
 		fmt.Fprintf(&b, "\nGood records hydrated by mistake: %s\n", strings.Join(r.GoodLeaked, ", "))
+	}
+	if len(r.Mappings) > 0 {
+		fmt.Fprintf(&b, "\nEvent source mappings:\n")
+		for _, m := range r.Mappings {
+			if m.Kind == esm.SourceSQS {
+				fmt.Fprintf(&b, "  %-8s %s: %d invocations, %d function errors, %d partial batch responses, %d messages done and deleted\n",
+					m.Kind, m.Source, m.Invocations, m.FunctionErrors, m.PartialResponses, m.MessagesDeleted)
+				continue
+			}
+			fmt.Fprintf(&b, "  %-8s %s: %d invocations, %d function errors, %d partial batch responses, %d batches (%d records) discarded to the failure destination\n",
+				m.Kind, m.Source, m.Invocations, m.FunctionErrors, m.PartialResponses, m.BatchesDiscarded, m.RecordsDiscarded)
+		}
 	}
 	fmt.Fprintf(&b, "\n%s\n", r.Verdict)
 	_, err := io.WriteString(w, b.String())
