@@ -105,8 +105,14 @@ func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 			t.Errorf("%s poison record: recovered payload %s (%v), want the record with poison true", o.Source, o.Payload, err)
 		}
 		kinds := map[string]int{}
+		streamName := strings.Split(o.StreamARN[strings.Index(o.StreamARN, "/")+1:], "/")[0]
 		for _, d := range o.Deliveries {
 			kinds[d.Kind]++
+			// The archive is partitioned by stream name and event date, as Firehose's dynamic
+			// partitioning does with the program's query.
+			if d.Kind == "firehose" && !strings.Contains(d.Where, "/events/stream="+streamName+"/date="+time.Now().UTC().Format("2006-01-02")+"/") {
+				t.Errorf("%s poison record archived at %s, want under events/stream=%s/date=<today>/", o.Source, d.Where, streamName)
+			}
 			if strings.Contains(d.Rule, "-failures-rule") && teamOf(d.Rule) != wantTeam[o.Source] {
 				t.Errorf("%s poison record promised to team rule %s", o.Source, d.Rule)
 			}

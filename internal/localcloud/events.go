@@ -194,23 +194,37 @@ func (c *Cloud) createDeliveryStream(ctx context.Context, a regArgs) (created, e
 		return created{}, fmt.Errorf("bucketArn %q is not an S3 bucket ARN", bucketArn)
 	}
 	prefix := s3cfg.str("prefix")
-	var notes []string
-	if i := strings.Index(prefix, "!{"); i >= 0 {
-		// The static folder before the first expression.
-		static := prefix[:strings.LastIndex(prefix[:i], "/")+1]
-		notes = append(notes, fmt.Sprintf("dynamic partitioning (%s) not evaluated locally: objects under %q", prefix, static))
-		prefix = static
-	}
-	if f := s3cfg.str("compressionFormat"); f != "" && f != "UNCOMPRESSED" {
-		notes = append(notes, f+" compression not applied locally")
-	}
 	ds := eventbus.DeliveryStream{Bucket: bucket, Prefix: prefix, BufferInterval: c.opts.FirehoseBufferInterval}
 	if mb, ok := s3cfg.num("bufferingSize"); ok {
 		ds.BufferSize = mb << 20
 	}
+	var notes []string
+	if strings.Contains(prefix, "!{") {
+		query, err := metadataQuery(s3cfg)
+		if err != nil {
+			return created{}, err
+		}
+		fp, err := parsePrefix(prefix, query, false)
+		if err != nil {
+			return created{}, err
+		}
+		ep, err := parsePrefix(s3cfg.str("errorOutputPrefix"), "", true)
+		if err != nil {
+			return created{}, fmt.Errorf("errorOutputPrefix: %w", err)
+		}
+		if ds.ErrorPrefix, err = ep.eval(nil); err != nil {
+			return created{}, fmt.Errorf("errorOutputPrefix: %w", err)
+		}
+		ds.Partition, ds.Prefix = fp.eval, fp.static()
+		notes = append(notes, "prefix "+prefix+" evaluated per record")
+	}
+	if f := s3cfg.str("compressionFormat"); f != "" && f != "UNCOMPRESSED" {
+		notes = append(notes, f+" compression not applied locally")
+	}
 	if err := c.bus.AddDeliveryStream(name, ds); err != nil {
 		return created{}, err
 	}
+	prefix = ds.Prefix
 	arn := c.arn("firehose", "deliverystream/"+name)
 	c.mu.Lock()
 	c.firehoses[arn] = DeliveryStream{Name: name, ARN: arn, Bucket: bucket, Prefix: prefix}
@@ -257,4 +271,35 @@ func optional(s string) *string {
 		return nil
 	}
 	return aws.String(s)
+}
+
+// metadataQuery is the jq query of the delivery stream's MetadataExtraction processor, which
+// dynamic partitioning's partitionKeyFromQuery expressions read; "" when there is none.
+// Processors the local cloud cannot run are refused.
+func metadataQuery(s3cfg props) (string, error) {
+	pc := s3cfg.obj("processingConfiguration")
+	if pc == nil || !pc.boolean("enabled") {
+		return "", nil
+	}
+	query := ""
+	for _, proc := range pc.objs("processors") {
+		switch t := proc.str("type"); t {
+		case "MetadataExtraction":
+			for _, p := range proc.objs("parameters") {
+				switch p.str("parameterName") {
+				case "MetadataExtractionQuery":
+					query = p.str("parameterValue")
+				case "JsonParsingEngine":
+					if v := p.str("parameterValue"); v != "JQ-1.6" {
+						return "", fmt.Errorf("JsonParsingEngine %q is not supported locally (JQ-1.6 is)", v)
+					}
+				}
+			}
+		case "AppendDelimiterToRecord":
+			// The local writer already ends every record with a newline.
+		default:
+			return "", fmt.Errorf("processor %s is not supported locally (MetadataExtraction and AppendDelimiterToRecord are)", t)
+		}
+	}
+	return query, nil
 }

@@ -22,6 +22,13 @@ type DeliveryStream struct {
 	Prefix         string
 	BufferSize     int           // default 5 MiB, Firehose's default
 	BufferInterval time.Duration // default 300 s, Firehose's default
+
+	// Partition, when set, evaluates each record's S3 prefix (a custom prefix with Firehose's
+	// dynamic partitioning expressions): records are buffered per prefix, and an object is
+	// named <prefix><stream>-1-YYYY-MM-DD-HH-MM-SS-uuid without the default YYYY/MM/DD/HH/
+	// folders, which a custom prefix replaces. A record it fails on goes under ErrorPrefix.
+	Partition   func(record []byte) (string, error)
+	ErrorPrefix string
 }
 
 type firehoseStream struct {
@@ -34,6 +41,11 @@ type firehoseStream struct {
 	first  time.Time
 	timer  *time.Timer
 	closed bool
+
+	// custom: the prefix is a partition's evaluated prefix (no time folders); parts are the
+	// partitions of a stream with Partition set.
+	custom bool
+	parts  map[string]*firehoseStream
 }
 
 // AddDeliveryStream creates (or replaces) the delivery stream a Firehose target ARN
@@ -64,7 +76,32 @@ func (s *Server) sendFirehose(ctx context.Context, t *target, body []byte) error
 	if s.opts.S3 == nil {
 		return &deliveryError{Code: "SDK_CLIENT_ERROR", Err: errors.New("the local EventBridge endpoint has no S3 client for Firehose")}
 	}
-	return f.put(ctx, body)
+	return f.partition(body).put(ctx, body)
+}
+
+// partition returns the stream buffering the record: f itself, or the record's partition.
+func (f *firehoseStream) partition(record []byte) *firehoseStream {
+	if f.cfg.Partition == nil {
+		return f
+	}
+	prefix, err := f.cfg.Partition(record)
+	if err != nil {
+		f.s.log.Warn("firehose partitioning failed; record written under the error prefix", "stream", f.name, "error", err)
+		prefix = f.cfg.ErrorPrefix
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p, ok := f.parts[prefix]
+	if !ok {
+		cfg := f.cfg
+		cfg.Prefix, cfg.Partition = prefix, nil
+		p = &firehoseStream{name: f.name, cfg: cfg, s: f.s, custom: true, closed: f.closed}
+		if f.parts == nil {
+			f.parts = map[string]*firehoseStream{}
+		}
+		f.parts[prefix] = p
+	}
+	return p
 }
 
 // put appends one record. Once accepted, the record is Firehose's responsibility, as in
@@ -106,7 +143,11 @@ func (f *firehoseStream) flush(ctx context.Context) error {
 		f.timer = nil
 	}
 	at := f.first.UTC()
-	key := f.cfg.Prefix + at.Format("2006/01/02/15/") + f.name + "-1-" + at.Format("2006-01-02-15-04-05-") + newID()
+	folders := at.Format("2006/01/02/15/")
+	if f.custom {
+		folders = ""
+	}
+	key := f.cfg.Prefix + folders + f.name + "-1-" + at.Format("2006-01-02-15-04-05-") + newID()
 	data := bytes.Clone(f.buf.Bytes())
 	_, err := f.s.opts.S3.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(f.cfg.Bucket), Key: aws.String(key), Body: bytes.NewReader(data),
@@ -127,6 +168,27 @@ func (f *firehoseStream) flush(ctx context.Context) error {
 }
 
 func (f *firehoseStream) close(ctx context.Context) error {
+	f.mu.Lock()
+	if f.cfg.Partition != nil {
+		// A partitioned stream buffers nothing itself; partitions made from now on are closed.
+		f.closed = true
+	}
+	parts := make([]*firehoseStream, 0, len(f.parts))
+	for _, p := range f.parts {
+		parts = append(parts, p)
+	}
+	f.mu.Unlock()
+	var partErrs []error
+	for _, p := range parts {
+		partErrs = append(partErrs, p.close(ctx))
+	}
+	if err := errors.Join(partErrs...); err != nil {
+		return errors.Join(err, f.close1(ctx))
+	}
+	return f.close1(ctx)
+}
+
+func (f *firehoseStream) close1(ctx context.Context) error {
 	err := f.flush(ctx)
 	f.mu.Lock()
 	f.closed = true
