@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	kintypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
+	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
 	"github.com/hydrant-dev/hydrant/handlers/democonsumer/poison"
@@ -281,4 +282,82 @@ func TestMalformedFailureMessageEndsInIntakeDLQ(t *testing.T) {
 		}
 	}
 	t.Fatalf("the malformed message did not reach the intake DLQ %s within 45 s", dlq.Physical)
+}
+
+// SNS and Lambda team targets: a poison record's event reaches a topic (and the queue
+// subscribed to it) and an in-process function outside the stack.
+func TestSNSAndLambdaTargets(t *testing.T) {
+	ctx := context.Background()
+	e := emulators.Get(t)
+	cfg, err := plan.LoadStackConfig("testdata", "targets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	topicName := fmt.Sprintf("localcloud-test-orders-topic-%x", time.Now().UnixNano())
+	cfg.Values["hydrant:teams"] = strings.ReplaceAll(cfg.Values["hydrant:teams"], ":localcloud-test-orders-topic"+`"`, ":"+topicName+`"`)
+	if !strings.Contains(cfg.Values["hydrant:teams"], topicName) {
+		t.Fatalf("testdata/Pulumi.targets.yaml names no topic localcloud-test-orders-topic: %s", cfg.Values["hydrant:teams"])
+	}
+	sn, sq := e.SNSClient(), e.SQSClient()
+	topic, err := sn.CreateTopic(ctx, &sns.CreateTopicInput{Name: aws.String(topicName)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := sq.CreateQueue(ctx, &sqs.CreateQueueInput{QueueName: aws.String(topicName + "-sub")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	qarn := "arn:aws:sqs:us-east-1:000000000000:" + topicName + "-sub"
+	if _, err := sn.Subscribe(ctx, &sns.SubscribeInput{TopicArn: topic.TopicArn, Protocol: aws.String("sqs"), Endpoint: aws.String(qarn)}); err != nil {
+		t.Fatal(err)
+	}
+	invoked := make(chan []byte, 16)
+	c := deploy(t, cfg, map[string]localcloud.Function{
+		"localcloud-test-orders-handler": func(_ context.Context, event []byte) ([]byte, error) {
+			invoked <- event
+			return nil, nil
+		},
+	})
+	rep, err := demo.Run(ctx, c, demo.Options{KinesisGood: 9, KinesisPoison: 1, DynamoDBGood: 4, DynamoDBPoison: 1, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orders demo.Outcome
+	for _, o := range rep.Poison {
+		if o.Source == "kinesis" {
+			orders = o
+		}
+	}
+	if orders.EventID == "" {
+		t.Fatalf("the Kinesis poison record was not hydrated: %+v", rep)
+	}
+	select {
+	case ev := <-invoked:
+		if !strings.Contains(string(ev), orders.EventID) {
+			t.Errorf("the Lambda target got %s, want event %s", ev, orders.EventID)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the Lambda target was not invoked")
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; {
+		out, err := sq.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: q.QueueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, m := range out.Messages {
+			found = found || strings.Contains(aws.ToString(m.Body), orders.EventID)
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the event did not reach the queue subscribed to the SNS target")
+		}
+	}
+	select {
+	case ev := <-invoked:
+		t.Errorf("the Lambda target got a second event (the DynamoDB stream's?): %s", ev)
+	default:
+	}
 }
