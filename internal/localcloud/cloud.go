@@ -62,6 +62,7 @@ type Cloud struct {
 	busURL   string
 	s3proxy  *s3Notifier
 	s3URL    string
+	sqsURL   string
 	servers  []*http.Server
 	mappings *mappings
 
@@ -140,13 +141,21 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		busLn.Close()
 		return nil, fmt.Errorf("start local cloud: S3 listener: %w", err)
 	}
+	sqsLn, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
+	if err != nil {
+		busLn.Close()
+		s3Ln.Close()
+		return nil, fmt.Errorf("start local cloud: SQS listener: %w", err)
+	}
 	c.busURL = "http://" + busLn.Addr().String()
 	c.s3URL = "http://" + s3Ln.Addr().String()
+	c.sqsURL = "http://" + sqsLn.Addr().String()
 	// Everything the cloud and its functions call goes through the cloud's own endpoints.
 	local := c.Endpoints()
 	c.cfg = local.Config()
 	c.cfg.ConfigSources = append(c.cfg.ConfigSources, serviceEndpoints(local))
-	c.sqs = local.SQSClient()
+	// The cloud's own SQS calls go to goaws directly, on the query protocol.
+	c.sqs = e.SQSClient()
 	c.sns = local.SNSClient()
 	c.s3 = local.S3Client()
 	c.kin = local.KinesisClient()
@@ -155,9 +164,14 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	c.eb = local.EventBridgeClient()
 
 	c.s3proxy, err = newS3Notifier(e, c.sqs, c.sns, c.log)
+	var sqsProxy *sqsJSON
+	if err == nil {
+		sqsProxy, err = newSQSJSON(e.SQS, c.sqs)
+	}
 	if err != nil {
 		busLn.Close()
 		s3Ln.Close()
+		sqsLn.Close()
 		return nil, fmt.Errorf("start local cloud: %w", err)
 	}
 	c.bus = eventbus.New(eventbus.Options{
@@ -177,7 +191,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	for _, l := range []struct {
 		ln net.Listener
 		h  http.Handler
-	}{{busLn, c.bus}, {s3Ln, c.s3proxy}} {
+	}{{busLn, c.bus}, {s3Ln, c.s3proxy}, {sqsLn, sqsProxy}} {
 		srv := &http.Server{Handler: l.h, ReadHeaderTimeout: 10 * time.Second}
 		c.servers = append(c.servers, srv)
 		go func() {
@@ -190,11 +204,12 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 }
 
 // Endpoints are the local cloud's endpoints: the emulators', with EventBridge served by the
-// cloud and S3 through the cloud's notifying proxy.
+// cloud, S3 through the cloud's notifying proxy and SQS through its JSON-protocol adapter.
 func (c *Cloud) Endpoints() emulators.Endpoints {
 	e := c.opts.Endpoints
 	e.EventBridge = c.busURL
 	e.S3 = c.s3URL
+	e.SQS = c.sqsURL
 	return e
 }
 

@@ -60,7 +60,7 @@ func (c *Cloud) createQueue(ctx context.Context, a regArgs) (created, error) {
 	}
 	arn := got.Attributes[string(sqstypes.QueueAttributeNameQueueArn)]
 	// The URL AWS gives (endpoint/account/name) on the local endpoint, so that it can be dialled.
-	url := strings.TrimRight(c.opts.Endpoints.SQS, "/") + "/" + AccountID + "/" + name
+	url := c.sqsURL + "/" + AccountID + "/" + name
 	note := ""
 	if rp := a.In.str("redrivePolicy"); rp != "" {
 		note = "redrive " + rp
