@@ -423,7 +423,7 @@ func TestStartStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"kinesis", "dynamodb", "goaws", "s3"}
+	want := []string{"kinesis", "dynamodb", "goaws", "goawsguard", "s3"}
 	if set.Endpoints.EventBridge != "" {
 		want = append(want, "eventbridge")
 	}
