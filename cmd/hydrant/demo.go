@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -43,15 +42,8 @@ func runDemo(ctx context.Context, e env) int {
 	lf := addLocalFlags(fs, "error")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 100*time.Second, "how long to wait for the poison records")
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "hydrant demo: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
+		return code
 	}
 	if *timeout <= 0 {
 		fmt.Fprintln(e.stderr, "hydrant demo: --timeout must be positive")

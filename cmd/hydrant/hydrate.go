@@ -44,7 +44,7 @@ func hydrateCommand() command {
 }
 
 func runHydrate(ctx context.Context, e env) int {
-	fs := flag.NewFlagSet("hydrate", flag.ContinueOnError)
+	fs := flag.NewFlagSet("hydrant hydrate", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, hydrateUsage); fs.PrintDefaults() }
 	file := fs.String("failure", "", "the failure record `FILE`, or - for stdin (required)")
@@ -54,11 +54,11 @@ func runHydrate(ctx context.Context, e env) int {
 	source := fs.String("source", hydrantevent.DefaultSource, "the events' `source`")
 	maxSize := fs.Int("max-entry-size", publish.DefaultMaxEntrySize, "EventBridge's maximum entry size for the account, in `bytes`")
 	verbose := fs.Bool("v", false, "log progress to stderr")
-	if err := fs.Parse(e.args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
+		return code
 	}
-	if *file == "" || fs.NArg() > 0 {
-		fmt.Fprintln(e.stderr, "hydrant hydrate: --failure FILE is required, and takes no other arguments")
+	if *file == "" {
+		fmt.Fprintln(e.stderr, "hydrant hydrate: --failure FILE is required")
 		fs.Usage()
 		return exitUsage
 	}

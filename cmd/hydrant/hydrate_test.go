@@ -202,3 +202,16 @@ func TestHydratePublishPutsTheEventsOnTheBus(t *testing.T) {
 		}
 	}
 }
+
+func TestEveryCommandAnswersHelpWithZeroAndBadFlagsWithTwo(t *testing.T) {
+	for _, args := range [][]string{{"hydrate"}, {"rules", "test"}, {"plan"}, {"local", "eventbridge"}, {"local", "up"}, {"demo"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			if code, stdout, stderr := runCLI(t, "", append(args, "-h")...); code != 0 || !strings.Contains(stdout+stderr, "usage") {
+				t.Errorf("-h: exit %d, output %q; want 0 and the usage", code, stdout+stderr)
+			}
+			if code, _, stderr := runCLI(t, "", append(args, "--no-such-flag")...); code != 2 {
+				t.Errorf("--no-such-flag: exit %d (stderr %q), want 2", code, stderr)
+			}
+		})
+	}
+}

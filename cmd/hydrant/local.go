@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -111,15 +110,8 @@ func runLocalEventBridge(ctx context.Context, e env) int {
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	streams := firehoseFlags{}
 	fs.Var(streams, "firehose", "a Firehose delivery stream, NAME=BUCKET[/PREFIX] (repeatable)")
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "hydrant local eventbridge: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
+		return code
 	}
 	if *addr == "" {
 		fmt.Fprintln(e.stderr, "hydrant local eventbridge: --addr HOST:PORT is required")

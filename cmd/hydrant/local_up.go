@@ -169,15 +169,8 @@ func runLocalUp(ctx context.Context, e env) int {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, localUpUsage); fs.PrintDefaults() }
 	lf := addLocalFlags(fs, "info")
-	if err := fs.Parse(e.args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		return exitUsage
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(e.stderr, "hydrant local up: unexpected argument %q\n", fs.Arg(0))
-		return exitUsage
+	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
+		return code
 	}
 	cfg, root, log, err := lf.open(e.stderr)
 	if err != nil {

@@ -7,6 +7,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -67,6 +69,23 @@ func run(ctx context.Context, e env) int {
 		return exitUsage
 	}
 	return c.run(ctx, env{args: e.args[1:], stdin: e.stdin, stdout: e.stdout, stderr: e.stderr})
+}
+
+// parseFlags parses a command's flags and refuses stray arguments. When the command must stop
+// it returns false with the exit code: 0 after -h (the flag package printed the usage), exitUsage
+// for a bad flag or an argument (named on stderr).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "%s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
 }
 
 func usage(w io.Writer, cmds map[string]command) {

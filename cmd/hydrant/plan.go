@@ -45,17 +45,17 @@ func planCommand() command {
 }
 
 func runPlan(ctx context.Context, e env) int {
-	fs := flag.NewFlagSet("plan", flag.ContinueOnError)
+	fs := flag.NewFlagSet("hydrant plan", flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, planUsage); fs.PrintDefaults() }
 	stackName := fs.String("stack", "", "the stack `NAME`: reads Pulumi.NAME.yaml (required)")
 	asJSON := fs.Bool("json", false, `print {"resources":[{"type":...,"name":...,"inputs":{...}}]}`)
 	dir := fs.String("dir", "", "the project `DIR` holding Pulumi.yaml (default: the nearest one from the working directory up)")
-	if err := fs.Parse(e.args); err != nil {
-		return exitUsage
+	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
+		return code
 	}
-	if *stackName == "" || fs.NArg() > 0 {
-		fmt.Fprintln(e.stderr, "hydrant plan: --stack NAME is required, and takes no other arguments")
+	if *stackName == "" {
+		fmt.Fprintln(e.stderr, "hydrant plan: --stack NAME is required")
 		fs.Usage()
 		return exitUsage
 	}

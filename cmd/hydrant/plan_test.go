@@ -99,7 +99,7 @@ func TestPlanBadInput(t *testing.T) {
 		want []string
 	}{
 		{"no stack", []string{"--dir", dir}, []string{"--stack NAME is required"}},
-		{"extra argument", []string{"--stack", "bad", "--dir", dir, "extra"}, []string{"takes no other arguments"}},
+		{"extra argument", []string{"--stack", "bad", "--dir", dir, "extra"}, []string{`unexpected argument "extra"`}},
 		{"unknown stack", []string{"--stack", "prod", "--dir", dir}, []string{`stack "prod"`, "Pulumi.prod.yaml does not exist"}},
 		{"invalid configuration", []string{"--stack", "bad", "--dir", dir}, []string{
 			"invalid configuration",
