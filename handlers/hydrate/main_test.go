@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestRunsUnderTheRuntimeInterfaceEmulator(t *testing.T) {
 	b := failuretest.PutKinesis(t, ep, [][]byte{[]byte(`{"id":1}`), []byte(`{"id":2,"poison":true}`), []byte(`{"id":3}`)})
 
 	addr, apiAddr := freePort(t), freePort(t)
-	var logs bytes.Buffer
+	var logs syncBuffer
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", apiAddr, bin)
 	cmd.Env = append(os.Environ(),
 		"AWS_LAMBDA_FUNCTION_NAME=hydrate", "AWS_LAMBDA_FUNCTION_TIMEOUT=30",
@@ -160,4 +161,22 @@ func TestInvalidConfigurationFailsAtStartNamingTheVariable(t *testing.T) {
 			t.Errorf("start-up error does not say %s:\n%s", want, out)
 		}
 	}
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
