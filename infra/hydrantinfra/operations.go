@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -127,7 +128,11 @@ func NewOperations(ctx *pulumi.Context, name string, args *OperationsArgs, opts 
 	tags := pulumi.ToStringMap(args.Tags)
 	period := orDefault(args.PeriodSeconds, 300)
 
-	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{Tags: tags}, p)
+	key, err := newAlarmTopicKey(ctx, name, tags, p)
+	if err != nil {
+		return nil, err
+	}
+	topic, err := sns.NewTopic(ctx, name+"-alarms", &sns.TopicArgs{Tags: tags, KmsMasterKeyId: key.Arn}, p)
 	if err != nil {
 		return nil, fmt.Errorf("operations %s: alarm topic: %w", name, err)
 	}
@@ -277,4 +282,41 @@ func arnRegion(arn string) (string, error) {
 		return "", fmt.Errorf("ARN %q has no region", arn)
 	}
 	return parts[3], nil
+}
+
+// newAlarmTopicKey creates the alarm topic's key. CloudWatch publishes alarms as a service, so
+// (unlike an IAM role) it can only be allowed to encrypt by the key policy, and AWS's managed
+// SNS key does not allow it; the policy also keeps the account in charge of the key. The
+// account and partition come from the key's own ARN, so the program needs no lookup call.
+func newAlarmTopicKey(ctx *pulumi.Context, name string, tags pulumi.StringMap, p pulumi.ResourceOption) (*kms.Key, error) {
+	key, err := kms.NewKey(ctx, name+"-alarms-key", &kms.KeyArgs{
+		Description:       pulumi.String("Hydrant: encrypts the alarm topic"),
+		EnableKeyRotation: pulumi.Bool(true),
+		Tags:              tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("operations %s: alarm topic key: %w", name, err)
+	}
+	part := func(i int) pulumi.StringOutput {
+		return key.Arn.ApplyT(func(arn string) (string, error) {
+			f := strings.SplitN(arn, ":", 6)
+			if len(f) < 6 {
+				return "", fmt.Errorf("key ARN %q is not an ARN", arn)
+			}
+			return f[i], nil
+		}).(pulumi.StringOutput)
+	}
+	partition, account := part(1), part(4)
+	// In a key policy, Resource "*" is the key itself.
+	policy := policyJSON(
+		statement{sid: "AccountAdministersTheKey", principal: awsPrincipal(pulumi.Sprintf("arn:%s:iam::%s:root", partition, account)),
+			actions: []string{"kms:*"}, resources: strs("*")},
+		statement{sid: "CloudWatchAlarmsPublish", principal: service("cloudwatch.amazonaws.com"),
+			actions: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, resources: strs("*"),
+			conditions: []condition{{op: "StringEquals", key: "aws:SourceAccount", values: []pulumi.StringInput{account}}}},
+	)
+	if _, err := kms.NewKeyPolicy(ctx, name+"-alarms-key-policy", &kms.KeyPolicyArgs{KeyId: key.KeyId, Policy: policy}, p); err != nil {
+		return nil, fmt.Errorf("operations %s: alarm topic key policy: %w", name, err)
+	}
+	return key, nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kinesis"
+	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/lambda"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/s3"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/schemas"
@@ -102,6 +103,7 @@ type Router struct {
 	IntakeDLQArn         pulumi.StringOutput      `pulumi:"intakeDlqArn"`
 	IntakeDLQName        pulumi.StringOutput      `pulumi:"intakeDlqName"`
 	IntakeTopicArn       pulumi.StringOutput      `pulumi:"intakeTopicArn"`
+	IntakeTopicKeyArn    pulumi.StringOutput      `pulumi:"intakeTopicKeyArn"`
 	FailureBucketName    pulumi.StringOutput      `pulumi:"failureBucketName"`
 	FailureBucketArn     pulumi.StringOutput      `pulumi:"failureBucketArn"`
 	ClaimCheckBucketName pulumi.StringOutput      `pulumi:"claimCheckBucketName"`
@@ -226,7 +228,18 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err != nil {
 		return nil, err
 	}
-	topic, err := sns.NewTopic(ctx, name+"-intake-topic", &sns.TopicArgs{Tags: tags}, p)
+	// The intake topic is encrypted with a key of its own: AWS's managed SNS key cannot be
+	// granted to the consumers' roles, which publish failure records to it. The key keeps the
+	// default key policy, so the StreamSource grants each consumer role its use by IAM.
+	topicKey, err := kms.NewKey(ctx, name+"-intake-topic-key", &kms.KeyArgs{
+		Description:       pulumi.String("Hydrant: encrypts the intake topic's failure records"),
+		EnableKeyRotation: pulumi.Bool(true),
+		Tags:              tags,
+	}, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: intake topic key: %w", name, err)
+	}
+	topic, err := sns.NewTopic(ctx, name+"-intake-topic", &sns.TopicArgs{Tags: tags, KmsMasterKeyId: topicKey.Arn}, p)
 	if err != nil {
 		return nil, fmt.Errorf("router %s: intake topic: %w", name, err)
 	}
@@ -470,6 +483,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	r.IntakeQueueArn, r.IntakeQueueUrl, r.IntakeQueueName = intake.Arn, intake.Url, intake.Name
 	r.IntakeDLQArn, r.IntakeDLQName = intakeDLQ.Arn, intakeDLQ.Name
 	r.IntakeTopicArn = topic.Arn
+	r.IntakeTopicKeyArn = topicKey.Arn
 	r.FailureBucketName, r.FailureBucketArn = failures.Bucket.Bucket, failures.Bucket.Arn
 	r.ClaimCheckBucketName = claims.Bucket.Bucket
 	r.ArchiveBucketName = s3Archive.bucket.Bucket.Bucket
@@ -496,7 +510,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"busName": r.BusName, "busArn": r.BusArn, "eventSource": r.EventSource,
 		"intakeQueueArn": r.IntakeQueueArn, "intakeQueueUrl": r.IntakeQueueUrl, "intakeQueueName": r.IntakeQueueName,
-		"intakeDlqArn": r.IntakeDLQArn, "intakeDlqName": r.IntakeDLQName, "intakeTopicArn": r.IntakeTopicArn,
+		"intakeDlqArn": r.IntakeDLQArn, "intakeDlqName": r.IntakeDLQName, "intakeTopicArn": r.IntakeTopicArn, "intakeTopicKeyArn": r.IntakeTopicKeyArn,
 		"failureBucketName": r.FailureBucketName, "failureBucketArn": r.FailureBucketArn,
 		"claimCheckBucketName": r.ClaimCheckBucketName, "archiveBucketName": r.ArchiveBucketName,
 		"hydrateFunctionName": r.HydrateFunctionName, "hydrateFunctionArn": r.HydrateFunctionArn,

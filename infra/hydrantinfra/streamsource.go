@@ -52,6 +52,10 @@ type StreamSourceArgs struct {
 	// Destination receives failure records: the router's intake queue, topic or bucket.
 	DestinationKind DestinationKind
 	DestinationArn  pulumi.StringInput
+	// DestinationKmsKeyArn is the customer-managed key the destination is encrypted with
+	// (the Router's intake topic key, for an SNS destination); the consumer role may then
+	// encrypt with it. Nil when the destination uses an AWS-managed encryption.
+	DestinationKmsKeyArn pulumi.StringInput
 	// HydrateRoleName is the router's hydrate role, which gets read access to the stream.
 	HydrateRoleName pulumi.StringInput
 
@@ -162,6 +166,11 @@ func NewStreamSource(ctx *pulumi.Context, name string, args *StreamSourceArgs, o
 			statement{sid: "WriteFailures", actions: []string{"s3:PutObject"}, resources: inputs(pulumi.Sprintf("%s/*", args.DestinationArn))},
 			statement{sid: "ListFailureBucket", actions: []string{"s3:ListBucket"}, resources: inputs(args.DestinationArn)},
 		)
+	}
+	if args.DestinationKmsKeyArn != nil {
+		// Publishing to an encrypted topic (or writing to an encrypted queue) encrypts with the
+		// destination's key under the publisher's own permissions.
+		consumer = append(consumer, statement{sid: "EncryptFailures", actions: []string{"kms:GenerateDataKey", "kms:Decrypt"}, resources: inputs(args.DestinationKmsKeyArn)})
 	}
 	consumerPolicy, err := iam.NewRolePolicy(ctx, name+"-consumer-policy", &iam.RolePolicyArgs{
 		Role:   args.ConsumerRoleName,

@@ -31,6 +31,7 @@ const (
 	typeRolePolicy     = "aws:iam/rolePolicy:RolePolicy"
 	typeEventBusPolicy = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
 	typeTopicPolicy    = "aws:sns/topicPolicy:TopicPolicy"
+	typeTopic          = "aws:sns/topic:Topic"
 )
 
 // autoNameSuffix is what Pulumi appends to a logical name: "-" and 7 random characters.
@@ -58,6 +59,7 @@ var WildcardActions = []string{"dynamodb:ListStreams"}
 
 // Check returns every violation of the rules the plan must follow, in plan order:
 //   - queues are encrypted and have a policy denying requests without TLS;
+//   - topics are encrypted with a KMS key;
 //   - buckets have default encryption, block all public access, and a policy denying requests
 //     without TLS on the bucket and its objects;
 //   - stream event source mappings send failed batches to an on-failure destination, bisect,
@@ -96,6 +98,10 @@ func (p Plan) Check() []Violation {
 				if !deniesInsecureTransport(str(pol.Inputs, "policy")) {
 					add(r, "queue policy %s does not deny aws:SecureTransport false", pol.Name)
 				}
+			}
+		case typeTopic:
+			if str(r.Inputs, "kmsMasterKeyId") == "" {
+				add(r, "topic is not encrypted (kmsMasterKeyId)")
 			}
 		case typeBucket:
 			sse := byInput(typeBucketSSE, "bucket", r.ID)

@@ -26,6 +26,7 @@ func good() Plan {
 		}},
 		{Type: typeFunction, Name: "f", Inputs: map[string]any{"runtime": "provided.al2023", "architectures": []any{"arm64"}, "handler": "bootstrap"}},
 		{Type: typeRolePolicy, Name: "rp", Inputs: map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Action":"dynamodb:ListStreams","Resource":"*"},{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:1:q"]}]}`}},
+		{Type: typeTopic, Name: "topic", Inputs: map[string]any{"kmsMasterKeyId": "arn:aws:kms:us-east-1:1:key/k"}},
 	}}
 }
 
@@ -58,6 +59,7 @@ func TestCheckFindsEachViolation(t *testing.T) {
 		{"target without DLQ", func(p Plan) { delete(p.Resources[7].Inputs, "deadLetterConfig") }, "no dead-letter queue"},
 		{"x86 function", func(p Plan) { p.Resources[8].Inputs["architectures"] = []any{"x86_64"} }, "want [arm64]"},
 		{"old runtime", func(p Plan) { p.Resources[8].Inputs["runtime"] = "go1.x" }, `runtime "go1.x"`},
+		{"topic not encrypted", func(p Plan) { delete(p.Resources[10].Inputs, "kmsMasterKeyId") }, "topic is not encrypted"},
 		{"wildcard resource", func(p Plan) {
 			p.Resources[9].Inputs["policy"] = `{"Statement":[{"Sid":"All","Effect":"Allow","Action":["sqs:SendMessage","dynamodb:ListStreams"],"Resource":["*"]}]}`
 		}, `statement 0 (All) grants [sqs:SendMessage dynamodb:ListStreams] on Resource "*"`},

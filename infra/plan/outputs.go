@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"hash/crc32"
 	"strings"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
@@ -36,6 +37,11 @@ func (r *Recorder) outputs(args pulumi.MockResourceArgs) (string, resource.Prope
 		set("name", name)
 		set("arn", arn("sns", name))
 		id = arn("sns", name)
+	case "aws:kms/key:Key":
+		// Key ids are UUIDs; a name-derived one keeps plans stable from run to run.
+		id = fmt.Sprintf("%08x-0000-4000-8000-000000000000", crc32.ChecksumIEEE([]byte(name)))
+		set("keyId", id)
+		set("arn", arn("kms", "key/"+id))
 	case "aws:s3/bucket:Bucket":
 		if v, ok := args.Inputs["bucket"]; ok && v.IsString() {
 			name = v.StringValue()

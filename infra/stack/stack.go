@@ -134,19 +134,19 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 
 	// Stream sources: the configured ones, then the demo's.
 	streamArns := map[string]pulumi.StringInput{}
-	destination := func(kind string) (hydrantinfra.DestinationKind, pulumi.StringInput) {
+	destination := func(kind string) (hydrantinfra.DestinationKind, pulumi.StringInput, pulumi.StringInput) {
 		switch kind {
 		case "sqs":
-			return hydrantinfra.DestinationSQS, router.IntakeQueueArn
+			return hydrantinfra.DestinationSQS, router.IntakeQueueArn, nil
 		case "sns":
-			return hydrantinfra.DestinationSNS, router.IntakeTopicArn
+			return hydrantinfra.DestinationSNS, router.IntakeTopicArn, router.IntakeTopicKeyArn
 		}
 		// S3 is the default: the failure record then carries the batch's payload.
-		return hydrantinfra.DestinationS3, router.FailureBucketArn
+		return hydrantinfra.DestinationS3, router.FailureBucketArn, nil
 	}
 	for _, sc := range cfg.StreamSources {
 		kind, _ := StreamKindOf(sc.StreamArn)
-		destKind, destArn := destination(sc.Destination)
+		destKind, destArn, destKey := destination(sc.Destination)
 		args := &hydrantinfra.StreamSourceArgs{
 			Kind:                      kind,
 			StreamArn:                 pulumi.String(sc.StreamArn),
@@ -154,6 +154,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 			ConsumerRoleName:          pulumi.String(sc.ConsumerRoleName),
 			DestinationKind:           destKind,
 			DestinationArn:            destArn,
+			DestinationKmsKeyArn:      destKey,
 			HydrateRoleName:           router.HydrateRoleName,
 			BatchSize:                 sc.BatchSize,
 			MaximumRetryAttempts:      sc.MaximumRetryAttempts,

@@ -241,3 +241,21 @@ func TestEmptyConfigDeploysTheRouter(t *testing.T) {
 		t.Errorf("archive retention %v", archive.Inputs["retentionDays"])
 	}
 }
+
+// A stream source whose failures go to the intake topic may encrypt with the topic's key.
+func TestSNSDestinationGrantsTheTopicKey(t *testing.T) {
+	rec, err := plan.Run("hydrant", "sns", map[string]string{"hydrant:streamSources": `[{"name":"orders","streamArn":"arn:aws:kinesis:us-east-1:123456789012:stream/orders","consumerFunctionName":"f","consumerRoleName":"r","destination":"sns"}]`}, nil, stack.Program(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rec.Plan()
+	for _, v := range p.Check() {
+		t.Error(v)
+	}
+	key := find(t, p, "aws:kms/key:Key", "hydrant-intake-topic-key")
+	policy := find(t, p, "aws:iam/rolePolicy:RolePolicy", "orders-consumer-policy").Inputs["policy"].(string)
+	want := `"Sid":"EncryptFailures","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":["arn:aws:kms:us-east-1:123456789012:key/` + key.ID + `"]`
+	if !strings.Contains(policy, want) {
+		t.Fatalf("consumer policy lacks %s:\n%s", want, policy)
+	}
+}

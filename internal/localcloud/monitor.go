@@ -54,6 +54,8 @@ var acceptedTypes = map[string]string{
 	"aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": "",
 	"aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration":                       "",
 	"aws:lambda/permission:Permission":                                                       "",
+	"aws:kms/key:Key":                                                                        "key",
+	"aws:kms/keyPolicy:KeyPolicy":                                                            "",
 }
 
 func (m *monitor) materialisers() map[string]materialiser {
@@ -162,6 +164,9 @@ func (c *Cloud) accept(a regArgs, arnKind string) created {
 			arn = c.arn(service(a.Type), arnKind+"/"+name)
 		}
 		out["arn"] = arn
+		if arnKind == "key" {
+			out["keyId"] = name
+		}
 		if service(a.Type) == "iam" && arnKind == "role" {
 			out["uniqueId"] = "AROA" + strings.ToUpper(randomHex(8))
 		}
