@@ -248,45 +248,21 @@ func parseTyped(typ string, r span) (types.AttributeValue, error) {
 		}
 		return &types.AttributeValueMemberSS{Value: ss}, nil
 	case "NS":
-		var raws []span
-		if err := json.Unmarshal(r, &raws); err != nil {
-			return nil, fmt.Errorf("NS: %w", err)
-		}
-		ns := make([]string, len(raws))
-		for i, e := range raws {
-			s, err := jsonNumberString(e)
-			if err != nil {
-				return nil, fmt.Errorf("NS[%d]: %w", i, err)
-			}
-			ns[i] = s
+		ns, err := parseList("NS", r, jsonNumberString)
+		if err != nil {
+			return nil, err
 		}
 		return &types.AttributeValueMemberNS{Value: ns}, nil
 	case "BS":
-		var raws []span
-		if err := json.Unmarshal(r, &raws); err != nil {
-			return nil, fmt.Errorf("BS: %w", err)
-		}
-		bs := make([][]byte, len(raws))
-		for i, e := range raws {
-			b, err := base64Value(e)
-			if err != nil {
-				return nil, fmt.Errorf("BS[%d]: %w", i, err)
-			}
-			bs[i] = b
+		bs, err := parseList("BS", r, base64Value)
+		if err != nil {
+			return nil, err
 		}
 		return &types.AttributeValueMemberBS{Value: bs}, nil
 	case "L":
-		var raws []span
-		if err := json.Unmarshal(r, &raws); err != nil {
-			return nil, fmt.Errorf("L: %w", err)
-		}
-		l := make([]types.AttributeValue, len(raws))
-		for i, e := range raws {
-			av, err := parseValue(e)
-			if err != nil {
-				return nil, fmt.Errorf("L[%d]: %w", i, err)
-			}
-			l[i] = av
+		l, err := parseList("L", r, parseValue)
+		if err != nil {
+			return nil, err
 		}
 		return &types.AttributeValueMemberL{Value: l}, nil
 	case "M":
@@ -305,6 +281,24 @@ func parseTyped(typ string, r span) (types.AttributeValue, error) {
 
 // jsonNumberString reads a DynamoDB JSON number, a string such as "12.5".
 // A bare JSON number is accepted too, without passing through float64.
+// parseList parses a DynamoDB JSON list (NS, BS, L), each element with elem; errors name the
+// element's index.
+func parseList[T any](typ string, r span, elem func(span) (T, error)) ([]T, error) {
+	var raws []span
+	if err := json.Unmarshal(r, &raws); err != nil {
+		return nil, fmt.Errorf("%s: %w", typ, err)
+	}
+	out := make([]T, len(raws))
+	for i, e := range raws {
+		v, err := elem(e)
+		if err != nil {
+			return nil, fmt.Errorf("%s[%d]: %w", typ, i, err)
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 func jsonNumberString(r span) (string, error) {
 	r = bytes.TrimSpace(r)
 	var s string
