@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -20,17 +18,9 @@ import (
 
 func readExamples(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("../schemas/examples/*.json")
-	if err != nil || len(files) == 0 {
+	out, err := schemas.Examples()
+	if err != nil || len(out) == 0 {
 		t.Fatalf("no examples found: %v", err)
-	}
-	out := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = b
 	}
 	return out
 }

@@ -1,19 +1,18 @@
 package schemas_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
+	"github.com/hydrant-dev/hydrant/schemas"
 )
 
 // TestREADMERulesMatchTheExamples runs the rules README.md shows against the example events
 // with the project's EventBridge pattern matcher: the event shape serves the rules it promises.
 func TestREADMERulesMatchTheExamples(t *testing.T) {
-	files, err := filepath.Glob("examples/*.json")
-	if err != nil || len(files) == 0 {
+	examples, err := schemas.Examples()
+	if err != nil || len(examples) == 0 {
 		t.Fatalf("no examples: %v", err)
 	}
 	tests := []struct {
@@ -41,18 +40,14 @@ func TestREADMERulesMatchTheExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, f := range files {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
+			for f, b := range examples {
 				got, err := p.MatchJSON(b)
 				if err != nil {
 					t.Fatalf("%s: %v", f, err)
 				}
-				want := tt.want == nil || slices.Contains(tt.want, filepath.Base(f))
+				want := tt.want == nil || slices.Contains(tt.want, f)
 				if got != want {
-					t.Errorf("%s: match = %v, want %v", filepath.Base(f), got, want)
+					t.Errorf("%s: match = %v, want %v", f, got, want)
 				}
 			}
 		})

@@ -29,6 +29,9 @@ import (
 //go:embed recordhydrated.v1.schema.json recordhydrationfailed.v1.schema.json
 var files embed.FS
 
+//go:embed examples/*.json
+var examples embed.FS
+
 // Type is the registry's schema type of every file here.
 const Type = "JSONSchemaDraft4"
 
@@ -77,6 +80,24 @@ func All() []Schema { return append([]Schema(nil), all...) }
 
 // FS returns the embedded schema files.
 func FS() fs.FS { return files }
+
+// Examples returns the example events of examples/ by file name: one per case the schemas
+// describe, for consumers' tests as well as ours.
+func Examples() (map[string][]byte, error) {
+	entries, err := fs.ReadDir(examples, "examples")
+	if err != nil {
+		return nil, fmt.Errorf("schemas: read examples: %w", err)
+	}
+	out := make(map[string][]byte, len(entries))
+	for _, e := range entries {
+		b, err := fs.ReadFile(examples, "examples/"+e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("schemas: read example %s: %w", e.Name(), err)
+		}
+		out[e.Name()] = b
+	}
+	return out, nil
+}
 
 // Content returns the file's bytes: exactly what is published to the registry.
 func (s Schema) Content() ([]byte, error) {

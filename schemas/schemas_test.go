@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -21,17 +20,9 @@ import (
 // readExamples returns every example event by file name.
 func readExamples(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := filepath.Glob("examples/*.json")
-	if err != nil || len(files) == 0 {
+	out, err := Examples()
+	if err != nil || len(out) == 0 {
 		t.Fatalf("no examples found: %v", err)
-	}
-	out := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(f)] = b
 	}
 	return out
 }
