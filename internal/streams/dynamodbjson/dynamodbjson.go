@@ -55,15 +55,7 @@ func value(av types.AttributeValue) (any, error) {
 		copy(out, v.Value)
 		return out, nil
 	case *types.AttributeValueMemberNS:
-		out := make([]json.Number, len(v.Value))
-		for i, s := range v.Value {
-			n, err := number(s)
-			if err != nil {
-				return nil, fmt.Errorf("NS[%d]: %w", i, err)
-			}
-			out[i] = n
-		}
-		return out, nil
+		return each("NS", v.Value, number)
 	case *types.AttributeValueMemberBS:
 		out := make([][]byte, len(v.Value))
 		for i, b := range v.Value {
@@ -71,15 +63,7 @@ func value(av types.AttributeValue) (any, error) {
 		}
 		return out, nil
 	case *types.AttributeValueMemberL:
-		out := make([]any, len(v.Value))
-		for i, e := range v.Value {
-			x, err := value(e)
-			if err != nil {
-				return nil, fmt.Errorf("L[%d]: %w", i, err)
-			}
-			out[i] = x
-		}
-		return out, nil
+		return each("L", v.Value, value)
 	case *types.AttributeValueMemberM:
 		out, err := Item(v.Value)
 		if err != nil {
@@ -281,16 +265,20 @@ func parseTyped(typ string, r span) (types.AttributeValue, error) {
 
 // jsonNumberString reads a DynamoDB JSON number, a string such as "12.5".
 // A bare JSON number is accepted too, without passing through float64.
-// parseList parses a DynamoDB JSON list (NS, BS, L), each element with elem; errors name the
-// element's index.
+// parseList parses a DynamoDB JSON list (NS, BS, L), each element with elem.
 func parseList[T any](typ string, r span, elem func(span) (T, error)) ([]T, error) {
 	var raws []span
 	if err := json.Unmarshal(r, &raws); err != nil {
 		return nil, fmt.Errorf("%s: %w", typ, err)
 	}
-	out := make([]T, len(raws))
-	for i, e := range raws {
-		v, err := elem(e)
+	return each(typ, raws, elem)
+}
+
+// each converts the elements of a list attribute; an error names the element's index.
+func each[S, T any](typ string, in []S, f func(S) (T, error)) ([]T, error) {
+	out := make([]T, len(in))
+	for i, e := range in {
+		v, err := f(e)
 		if err != nil {
 			return nil, fmt.Errorf("%s[%d]: %w", typ, i, err)
 		}
