@@ -87,9 +87,6 @@ func runHydrate(ctx context.Context, e env) int {
 		fmt.Fprintln(e.stderr, "hydrant hydrate: --publish needs --bus (or $"+intake.EnvEventBus+")")
 		return exitUsage
 	}
-	if cfg.EventBus == "" {
-		cfg.EventBus = "unused" // printing only: the publisher is never called
-	}
 	awsCfg, err := awsclient.Load(ctx)
 	if err != nil {
 		fmt.Fprintf(e.stderr, "hydrant hydrate: %v\n", err)
@@ -104,7 +101,10 @@ func runHydrate(ctx context.Context, e env) int {
 	var sink hydrate.Sink = &jsonLines{w: e.stdout}
 	var busSink *hydrate.BusSink
 	if *publishFlag {
-		busSink = svc.NewSink()
+		if busSink, err = svc.NewSink(); err != nil {
+			fmt.Fprintf(e.stderr, "hydrant hydrate: %v\n", err)
+			return exitUsage
+		}
 		sink = busSink
 	}
 	res, err := svc.Hydrator.Hydrate(ctx, msg, sink)

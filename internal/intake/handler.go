@@ -2,6 +2,7 @@ package intake
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -27,14 +28,15 @@ import (
 // and `hydrant hydrate --publish` use the same.
 type Services struct {
 	Hydrator   *hydrate.Hydrator
-	Publisher  *publish.Publisher
+	Publisher  *publish.Publisher  // nil without an event bus: the events can then only be printed
 	ClaimCheck *publish.ClaimCheck // nil without a claim-check bucket
 
 	readThrottles *atomic.Int64
 }
 
 // NewServices builds the clients (each honouring AWS_ENDPOINT_URL_<SERVICE> through awsCfg)
-// and the hydration pipeline for cfg.
+// and the hydration pipeline for cfg. Without cfg.EventBus there is no publisher (`hydrant
+// hydrate` only prints the events).
 func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, error) {
 	throttles := new(atomic.Int64)
 	retryer := streams.CountThrottles(streams.NewRetryer(streams.DefaultBackoff(), streams.DefaultMaxAttempts), throttles)
@@ -43,14 +45,6 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 		// S3-compatible stores (and some S3 paths) send no checksum; that is not worth a log line per object.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
-	pub, err := publish.New(eventbridge.NewFromConfig(awsCfg), publish.Config{
-		EventBusName: cfg.EventBus,
-		MaxEntrySize: cfg.MaxEntrySize,
-		Concurrency:  cfg.Concurrency,
-	})
-	if err != nil {
-		return nil, err
-	}
 	s := &Services{
 		Hydrator: hydrate.New(hydrate.Config{
 			Kinesis:  streams.NewKinesisReader(kinesis.NewFromConfig(awsCfg), streams.WithRetryer(retryer), streams.WithLogger(log)),
@@ -59,9 +53,20 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 			Source:   cfg.Source,
 			Logger:   log,
 		}),
-		Publisher:     pub,
 		readThrottles: throttles,
 	}
+	if cfg.EventBus != "" {
+		pub, err := publish.New(eventbridge.NewFromConfig(awsCfg), publish.Config{
+			EventBusName: cfg.EventBus,
+			MaxEntrySize: cfg.MaxEntrySize,
+			Concurrency:  cfg.Concurrency,
+		})
+		if err != nil {
+			return nil, err
+		}
+		s.Publisher = pub
+	}
+	var err error
 	if cfg.ClaimCheckBucket != "" {
 		if s.ClaimCheck, err = publish.NewClaimCheck(s3c, cfg.ClaimCheckBucket); err != nil {
 			return nil, err
@@ -70,13 +75,19 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 	return s, nil
 }
 
+// ErrNoEventBus is returned by NewSink when the services were built without an event bus.
+var ErrNoEventBus = errors.New("no event bus configured")
+
 // NewSink returns a sink that publishes through the services' publisher and claim check.
-func (s *Services) NewSink() *hydrate.BusSink {
+func (s *Services) NewSink() (*hydrate.BusSink, error) {
+	if s.Publisher == nil {
+		return nil, ErrNoEventBus
+	}
 	var store hydrate.ObjectStore
 	if s.ClaimCheck != nil {
 		store = s.ClaimCheck
 	}
-	return hydrate.NewBusSink(s.Publisher, store, 100)
+	return hydrate.NewBusSink(s.Publisher, store, 100), nil
 }
 
 // ReadThrottles is how many reads were throttled (and retried) so far.
@@ -144,7 +155,10 @@ func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage, log *s
 		log.Info("S3 test event acknowledged", slog.String("bucket", msg.TestEvent.Bucket))
 		return hydrate.Result{}, hydrate.SinkStats{}, nil
 	}
-	sink := h.svc.NewSink()
+	sink, err := h.svc.NewSink()
+	if err != nil {
+		return hydrate.Result{}, hydrate.SinkStats{}, err
+	}
 	res, err := h.svc.Hydrator.Hydrate(ctx, msg, sink)
 	if err == nil {
 		err = sink.Flush(ctx)
