@@ -10,7 +10,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// teamStack is the README's example of a team subscribing from its own stack: the body of
+// teamStack is docs/deployment.md's example of a team subscribing from its own stack: the body of
 // the team's pulumi.Run. Keep the two identical.
 func teamStack(ctx *pulumi.Context) error {
 	// Hydrant's stack exports the bus; from another account, use its ARN.

@@ -24,7 +24,7 @@ type Config struct {
 	LogLevel         slog.Level // HYDRANT_LOG_LEVEL: debug, info, warn or error
 }
 
-// Environment variable names, documented in the README.
+// Environment variable names, documented in docs/deployment.md.
 const (
 	EnvEventBus         = "HYDRANT_EVENT_BUS"
 	EnvSource           = "HYDRANT_EVENT_SOURCE"

@@ -7,5 +7,5 @@
 //
 // It exists because no EventBridge emulator runs on a machine without Docker, and Hydrant's
 // routing must behave locally exactly as it does in AWS. Where the endpoint knowingly departs
-// from AWS (see README), it refuses with a clear error instead of silently accepting.
+// from AWS (see docs/local-cloud.md), it refuses with a clear error instead of silently accepting.
 package eventbus
