@@ -13,8 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // failureFile writes a failure record to a file of the test's.

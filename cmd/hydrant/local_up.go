@@ -13,8 +13,8 @@ import (
 	"github.com/hydrant-dev/hydrant/infra/lambdabuild"
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/infra/stack"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // Exit codes of `hydrant local up` (and of `hydrant demo` when the deployment fails).

@@ -3,7 +3,7 @@ package main
 import (
 	"testing"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // Commands that read streams or talk to the bus are tested against the emulators.

@@ -18,10 +18,10 @@ import (
 
 	"github.com/hydrant-dev/hydrant/internal/awsclient"
 	"github.com/hydrant-dev/hydrant/internal/emf"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/intake"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // BenchmarkHandle10000 hydrates one failure of 10,000 Kinesis records (1 KiB each, the ESM's

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // TestMalformedMessageEndsInTheIntakeDLQ runs the intake queue as its event source mapping

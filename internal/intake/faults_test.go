@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // throttleSome puts a fault proxy in front of the bus that fails every third entry of the

@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // hydrated returns the RecordHydrated details, failing on duplicates (same eventId twice).

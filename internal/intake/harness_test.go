@@ -13,9 +13,9 @@ import (
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/awsclient"
 	"github.com/hydrant-dev/hydrant/internal/emf"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/intake"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 func TestMain(m *testing.M) { emulators.Main(m) }

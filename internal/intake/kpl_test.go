@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/streams/kpl/kpltest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // TestKPLAggregatesBecomeOneEventPerUserRecord reads a batch holding a KPL aggregate, a

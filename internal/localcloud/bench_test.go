@@ -7,9 +7,9 @@ import (
 
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/infra/stack"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/demo"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // BenchmarkDeployDemoStack measures starting a local cloud and deploying the demo stack onto

@@ -18,9 +18,9 @@ import (
 	"github.com/hydrant-dev/hydrant/handlers/democonsumer/poison"
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/infra/stack"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/demo"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 func TestMain(m *testing.M) { emulators.Main(m) }

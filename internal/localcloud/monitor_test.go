@@ -19,9 +19,9 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/hydrant-dev/hydrant/infra/plan"
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // start starts a local cloud on the test emulators.

@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
 	"github.com/hydrant-dev/hydrant/internal/publish"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // bus is a local EventBridge endpoint with a bus whose rule hands every event to a collector.

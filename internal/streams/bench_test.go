@@ -19,9 +19,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/streams"
 	"github.com/hydrant-dev/hydrant/internal/streams/kpl/kpltest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 var benchSizes = []struct {

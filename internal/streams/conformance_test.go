@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	dtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/streams"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // shardFixture is a shard of one stream service holding records 0..n-1, for

@@ -14,9 +14,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
 	"github.com/hydrant-dev/hydrant/internal/streams"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // streamsTrimHorizon makes a DynamoDB Streams shard look trimmed below

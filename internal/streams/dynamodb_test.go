@@ -12,8 +12,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	stypes "github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/streams"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 const big38 = "12345678901234567890123456789012345678"

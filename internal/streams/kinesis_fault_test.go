@@ -17,9 +17,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
 	"github.com/hydrant-dev/hydrant/internal/streams"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // faultyKinesis is a test stream with 30 records on one shard, read through

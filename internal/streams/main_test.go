@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/streams"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 func TestMain(m *testing.M) { emulators.Main(m) }

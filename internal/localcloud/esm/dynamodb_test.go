@@ -18,9 +18,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/failure"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 // ddbConsumer fails batches holding the item whose pk is "poison".

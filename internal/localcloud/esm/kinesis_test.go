@@ -16,9 +16,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/failure"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
 
 var (

@@ -3,7 +3,7 @@ package esm
 import (
 	"testing"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 func TestMain(m *testing.M) { emulators.Main(m) }

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // An SQS source with partial batch responses: the messages that succeeded

@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // TestScriptedEndpoint is the acceptance run against the endpoint that

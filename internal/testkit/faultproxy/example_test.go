@@ -13,7 +13,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // A proxy in front of an EventBridge endpoint fails the second of three entries with

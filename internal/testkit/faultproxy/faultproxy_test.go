@@ -29,8 +29,8 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 func TestMain(m *testing.M) { emulators.Main(m) }

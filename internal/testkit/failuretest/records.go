@@ -23,8 +23,8 @@ import (
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/hydrant-dev/hydrant/internal/emulators"
 	"github.com/hydrant-dev/hydrant/internal/streams/dynamodbjson"
+	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
 // Must fails the test when fn fails, naming what was being done.
