@@ -29,8 +29,8 @@ JSON lines (one event per line), offline and with EventBridge's matching rules.
   --event FILE     one JSON event, or JSON lines; - reads standard input (not both)
   --expect WHAT    what every event should do: match (default) or no-match
   --explain        for each event that does not match, say why on standard error
-  --strict         require the envelope fields aws events test-event-pattern requires
-                   (id, account, source, time, region, resources, detail-type)
+  --strict         refuse the events aws events test-event-pattern refuses: those without
+                   id, account, source, time, region or detail-type
   --max-size N     largest pattern accepted, in characters (default 2048, at most 4096)
 
 Prints "match" or "no match" (one line per event, prefixed with the event's line number

@@ -564,30 +564,6 @@ func TestSameElementSearchManyLeaves(t *testing.T) {
 	}
 }
 
-func TestCheckEnvelope(t *testing.T) {
-	const full = `{"id":"1","account":"123456789012","source":"hydrant","time":"2026-11-28T14:02:13Z","region":"eu-west-1","resources":[],"detail-type":"RecordHydrated","detail":{}}`
-	for _, tc := range []struct {
-		name, event, reason string // reason "" means valid
-	}{
-		{"full envelope", full, ""},
-		{"detail only", `{"detail":{}}`, "missing id, account, source, time, region, resources, detail-type"},
-		{"resources not an array", strings.Replace(full, `"resources":[]`, `"resources":"x"`, 1), "wrong type: resources (must be an array of strings)"},
-		{"resources null", strings.Replace(full, `"resources":[]`, `"resources":null`, 1), "wrong type: resources (must be an array of strings)"},
-		{"time not RFC 3339", strings.Replace(full, `"2026-11-28T14:02:13Z"`, `"yesterday"`, 1), "wrong type: time (must be an RFC 3339 timestamp"},
-		{"source a number", strings.Replace(full, `"source":"hydrant"`, `"source":1`, 1), "wrong type: source (must be a string)"},
-		{"not an object", `[1]`, "not a JSON object"},
-	} {
-		err := CheckEnvelope([]byte(tc.event))
-		var ee *EventError
-		switch {
-		case tc.reason == "" && err != nil:
-			t.Errorf("%s: %v", tc.name, err)
-		case tc.reason != "" && (!errors.As(err, &ee) || !strings.Contains(ee.Reason, tc.reason)):
-			t.Errorf("%s: error %v, want *EventError containing %q", tc.name, err, tc.reason)
-		}
-	}
-}
-
 func TestExplain(t *testing.T) {
 	for _, tc := range []struct {
 		pattern, event string

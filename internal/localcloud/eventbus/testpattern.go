@@ -2,13 +2,15 @@ package eventbus
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
 
-// testEventPattern answers TestEventPattern. Like AWS it requires the event to carry the
-// envelope fields (eventpattern.EnvelopeFields) besides being JSON, and accepts patterns up to
-// the API's 4,096 characters (rules are held to the account's default quota).
+// testEventPattern answers TestEventPattern. Like AWS it refuses an event that is not a JSON
+// object or lacks one of eventpattern.EnvelopeFields with "Parameter Event is not valid." (the
+// local answer adds the reason), and accepts patterns up to the API's 4,096 characters (rules
+// are held to the account's default quota).
 func (s *Server) testEventPattern(_ context.Context, body []byte) (any, *apiError) {
 	var in testEventPatternInput
 	if err := decode(body, &in); err != nil {
@@ -19,6 +21,10 @@ func (s *Server) testEventPattern(_ context.Context, body []byte) (any, *apiErro
 		return nil, aerr
 	}
 	if err := eventpattern.CheckEnvelope([]byte(in.Event)); err != nil {
+		var ee *eventpattern.EventError
+		if errors.As(err, &ee) {
+			return nil, validationError("Parameter Event is not valid. Reason: %s.", ee.Reason)
+		}
 		return nil, validationError("Parameter Event is not valid. Reason: %v.", err)
 	}
 	ok, err := p.MatchJSON([]byte(in.Event))

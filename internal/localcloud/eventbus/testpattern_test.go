@@ -1,0 +1,57 @@
+package eventbus_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/smithy-go"
+)
+
+// TestTestEventPatternEnvelope: which events TestEventPattern answers and which it refuses, as
+// recorded against AWS (github.com/localstack/localstack tests/aws/services/events/
+// test_events_patterns.py, TestEventPattern::<test id>, recorded date):
+//
+//	test_event_pattern_source          11-07-2024  no resources/version/detail → Result true
+//	test_event_pattern[content_ignorecase]         detail-type an array       → Result true
+//	test_plain_string_payload          05-12-2024  "plain string"             → ValidationException "Parameter Event is not valid."
+//	test_array_event_payload           06-12-2024  ["plain string"]           → same
+//	test_invalid_event_payload         05-12-2024  {"testEvent": "value"}     → same
+//
+// The local message is AWS's, followed by the reason ("Parameter Event is not valid. Reason:
+// missing id, ...").
+func TestTestEventPatternEnvelope(t *testing.T) {
+	h := newHarness(t)
+	const recorded = `{"id":"1","source":"order","detail-type":"Test","account":"123456789012","region":"us-east-1","time":"2024-07-11T13:55:39Z"}`
+	// The pattern of the three refused cases; AWS checks the event, not the match.
+	const numericPattern = `{"body":{"test2":[{"numeric":[">",100]}]}}`
+	for _, c := range []struct {
+		name, pattern, event string
+		want                 bool
+		refused              bool
+	}{
+		{"no resources, version or detail", `{"source":["order"],"detail-type":["Test"]}`, recorded, true, false},
+		{"no resources, no match", `{"source":["shipment"],"detail-type":["Test"]}`, recorded, false, false},
+		{"detail-type an array", `{"detail-type":[{"equals-ignore-case":"ec2 instance state-change notification"}]}`,
+			strings.Replace(recorded, `"Test"`, `["EC2 Instance State-change Notification"]`, 1), true, false},
+		{"plain string", numericPattern, `plain string`, false, true},
+		{"array", numericPattern, `["plain string"]`, false, true},
+		{"object without the envelope", numericPattern, `{"testEvent":"value"}`, false, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := h.eb.TestEventPattern(h.ctx(), &eventbridge.TestEventPatternInput{EventPattern: aws.String(c.pattern), Event: aws.String(c.event)})
+			if c.refused {
+				var api smithy.APIError
+				if !errors.As(err, &api) || api.ErrorCode() != "ValidationException" || !strings.HasPrefix(api.ErrorMessage(), "Parameter Event is not valid.") {
+					t.Fatalf("got %v; want ValidationException: Parameter Event is not valid.", err)
+				}
+				return
+			}
+			if err != nil || out.Result != c.want {
+				t.Fatalf("got %+v, %v; want Result %v", out, err, c.want)
+			}
+		})
+	}
+}
