@@ -1,8 +1,11 @@
 package eventbus
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
+
+	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
 
 // apiError is an EventBridge error as the service returns it: an HTTP status and a JSON body
@@ -31,8 +34,15 @@ func limitExceeded(format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: "LimitExceededException", Message: fmt.Sprintf(format, args...)}
 }
 
-func invalidPattern(reason string) *apiError {
-	return &apiError{Status: http.StatusBadRequest, Code: "InvalidEventPatternException", Message: "Event pattern is not valid. Reason: " + reason}
+// invalidPattern answers InvalidEventPatternException. An *eventpattern.Error already reads
+// "Event pattern is not valid. Reason: ...", AWS's whole message, so it is used as it is;
+// other errors get that prefix once.
+func invalidPattern(err error) *apiError {
+	msg := "Event pattern is not valid. Reason: " + err.Error()
+	if perr := (*eventpattern.Error)(nil); errors.As(err, &perr) {
+		msg = perr.Error()
+	}
+	return &apiError{Status: http.StatusBadRequest, Code: "InvalidEventPatternException", Message: msg}
 }
 
 func internalError(err error) *apiError {

@@ -3,7 +3,6 @@ package eventbus
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"regexp"
 	"sort"
@@ -30,11 +29,7 @@ const (
 func compilePattern(pattern string, opts eventpattern.Options) (*eventpattern.Pattern, *apiError) {
 	p, err := eventpattern.CompileOptions([]byte(pattern), opts)
 	if err != nil {
-		var perr *eventpattern.Error
-		if errors.As(err, &perr) {
-			return nil, invalidPattern(perr.Error())
-		}
-		return nil, invalidPattern(err.Error())
+		return nil, invalidPattern(err)
 	}
 	return p, nil
 }

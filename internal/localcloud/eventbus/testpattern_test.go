@@ -55,3 +55,25 @@ func TestTestEventPatternEnvelope(t *testing.T) {
 		})
 	}
 }
+
+// TestInvalidPatternMessage: the InvalidEventPatternException message is AWS's "Event pattern
+// is not valid. Reason: ..." once (LocalStack test_invalid_json_event_pattern, recorded
+// 29-11-2024: "Event pattern is not valid. Reason: Filter is not an object ..."), in PutRule
+// and TestEventPattern alike.
+func TestInvalidPatternMessage(t *testing.T) {
+	h := newHarness(t)
+	bus, _ := h.bus("msg")
+	const event = `{"id":"1","source":"s","detail-type":"t","account":"1","region":"us-east-1","time":"2022-07-13T13:48:01Z","detail":{"test":"test"}}`
+	_, err1 := h.eb.TestEventPattern(h.ctx(), &eventbridge.TestEventPatternInput{EventPattern: aws.String(`["not","a","dict"]`), Event: aws.String(event)})
+	_, err2 := h.eb.PutRule(h.ctx(), &eventbridge.PutRuleInput{Name: aws.String(h.name("bad")), EventBusName: aws.String(bus), EventPattern: aws.String(`["not","a","dict"]`)})
+	for _, err := range []error{err1, err2} {
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "InvalidEventPatternException" {
+			t.Fatalf("got %v; want InvalidEventPatternException", err)
+		}
+		msg := api.ErrorMessage()
+		if !strings.HasPrefix(msg, "Event pattern is not valid. Reason: Filter is not an object") || strings.Count(msg, "Event pattern is not valid") != 1 {
+			t.Errorf("message %q; want AWS's prefix once, then the reason", msg)
+		}
+	}
+}
