@@ -1,165 +1,101 @@
 package localcloud
 
 import (
-	"encoding/json"
+	"context"
 	"fmt"
-	"regexp"
 	"strings"
-	"time"
 
-	"github.com/itchyny/gojq"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
-// firehosePrefix evaluates a Firehose custom S3 prefix for one record: the
-// !{partitionKeyFromQuery:KEY} expressions of dynamic partitioning (with the delivery stream's
-// MetadataExtractionQuery, jq, run by gojq), !{timestamp:FORMAT} and !{firehose:random-string}.
-type firehosePrefix struct {
-	parts []prefixPart
-	query *gojq.Code // nil without partitionKeyFromQuery expressions
-	now   func() time.Time
-}
-
-type prefixPart struct {
-	literal   string
-	namespace string // "" for a literal
-	value     string
-}
-
-var prefixExpr = regexp.MustCompile(`!\{([A-Za-z]+):([^}]*)\}`)
-
-// parsePrefix parses a prefix; query is the MetadataExtractionQuery ("" for none). errorPrefix
-// allows !{firehose:error-output-type}.
-func parsePrefix(prefix, query string, errorPrefix bool) (*firehosePrefix, error) {
-	p := &firehosePrefix{now: time.Now}
-	at := 0
-	usesQuery := false
-	for _, m := range prefixExpr.FindAllStringSubmatchIndex(prefix, -1) {
-		if m[0] > at {
-			p.parts = append(p.parts, prefixPart{literal: prefix[at:m[0]]})
-		}
-		ns, v := prefix[m[2]:m[3]], prefix[m[4]:m[5]]
-		switch {
-		case ns == "partitionKeyFromQuery":
-			usesQuery = true
-		case ns == "timestamp":
-			if _, err := javaTimeLayout(v); err != nil {
-				return nil, fmt.Errorf("prefix %q: %w", prefix, err)
-			}
-		case ns == "firehose" && (v == "random-string" || (errorPrefix && v == "error-output-type")):
-		case ns == "partitionKeyFromLambda":
-			return nil, fmt.Errorf("prefix %q: partitionKeyFromLambda is not supported locally (no Lambda processors)", prefix)
-		default:
-			return nil, fmt.Errorf("prefix %q: expression !{%s:%s} is not one Firehose evaluates here", prefix, ns, v)
-		}
-		p.parts = append(p.parts, prefixPart{namespace: ns, value: v})
-		at = m[1]
+// createDeliveryStream makes a Firehose delivery stream with an S3 destination the local
+// EventBridge endpoint's S3 writer. Records are written uncompressed, under the prefix up to
+// its first dynamic-partitioning expression, with the cloud's (short) buffering interval.
+func (c *Cloud) createDeliveryStream(ctx context.Context, a regArgs) (created, error) {
+	name := physicalName(a, "name", 64, false)
+	dest := a.In.str("destination")
+	var s3cfg props
+	switch dest {
+	case "extended_s3":
+		s3cfg = a.In.obj("extendedS3Configuration")
+	case "s3":
+		s3cfg = a.In.obj("s3Configuration")
+	default:
+		return created{}, fmt.Errorf("destination %q is not supported locally (extended_s3 and s3 are)", dest)
 	}
-	if at < len(prefix) {
-		p.parts = append(p.parts, prefixPart{literal: prefix[at:]})
+	bucketArn := s3cfg.str("bucketArn")
+	bucket, ok := strings.CutPrefix(bucketArn, "arn:aws:s3:::")
+	if !ok || bucket == "" {
+		return created{}, fmt.Errorf("bucketArn %q is not an S3 bucket ARN", bucketArn)
 	}
-	for _, part := range p.parts {
-		if strings.Contains(part.literal, "!{") {
-			return nil, fmt.Errorf("prefix %q: malformed expression (want !{namespace:value})", prefix)
-		}
+	prefix := s3cfg.str("prefix")
+	ds := eventbus.DeliveryStream{Bucket: bucket, Prefix: prefix, BufferInterval: c.opts.FirehoseBufferInterval}
+	if mb, ok := s3cfg.num("bufferingSize"); ok {
+		ds.BufferSize = mb << 20
 	}
-	if usesQuery {
-		if query == "" {
-			return nil, fmt.Errorf("prefix %q uses partitionKeyFromQuery but no MetadataExtraction processor gives a query", prefix)
-		}
-		q, err := gojq.Parse(query)
+	var notes []string
+	if strings.Contains(prefix, "!{") {
+		query, err := metadataQuery(s3cfg)
 		if err != nil {
-			return nil, fmt.Errorf("metadata extraction query %q: %w", query, err)
+			return created{}, err
 		}
-		if p.query, err = gojq.Compile(q); err != nil {
-			return nil, fmt.Errorf("metadata extraction query %q: %w", query, err)
+		fp, err := firehose.ParsePrefix(prefix, query, false)
+		if err != nil {
+			return created{}, err
 		}
+		ep, err := firehose.ParsePrefix(s3cfg.str("errorOutputPrefix"), "", true)
+		if err != nil {
+			return created{}, fmt.Errorf("errorOutputPrefix: %w", err)
+		}
+		if ds.ErrorPrefix, err = ep.Eval(nil); err != nil {
+			return created{}, fmt.Errorf("errorOutputPrefix: %w", err)
+		}
+		ds.Partition, ds.Prefix = fp.Eval, fp.Static()
+		notes = append(notes, "prefix "+prefix+" evaluated per record")
 	}
-	return p, nil
+	if f := s3cfg.str("compressionFormat"); f != "" && f != "UNCOMPRESSED" {
+		notes = append(notes, f+" compression not applied locally")
+	}
+	if err := c.bus.AddDeliveryStream(name, ds); err != nil {
+		return created{}, err
+	}
+	prefix = ds.Prefix
+	arn := c.arn("firehose", "deliverystream/"+name)
+	c.mu.Lock()
+	c.firehoses[arn] = DeliveryStream{Name: name, ARN: arn, Bucket: bucket, Prefix: prefix}
+	c.mu.Unlock()
+	notes = append([]string{fmt.Sprintf("to s3://%s/%s, flushed every %s", bucket, prefix, c.opts.FirehoseBufferInterval)}, notes...)
+	return created{id: arn, outputs: map[string]any{"arn": arn, "name": name}, res: Resource{ARN: arn, Physical: name, Note: strings.Join(notes, "; ")}}, nil
 }
 
-// static is the prefix's literal start, up to its first expression.
-func (p *firehosePrefix) static() string {
-	if len(p.parts) > 0 && p.parts[0].namespace == "" {
-		return p.parts[0].literal
+// metadataQuery is the jq query of the delivery stream's MetadataExtraction processor, which
+// dynamic partitioning's partitionKeyFromQuery expressions read; "" when there is none.
+// Processors the local cloud cannot run are refused.
+func metadataQuery(s3cfg props) (string, error) {
+	pc := s3cfg.obj("processingConfiguration")
+	if pc == nil || !pc.boolean("enabled") {
+		return "", nil
 	}
-	return ""
-}
-
-// eval evaluates the prefix for a record (a JSON document when the prefix has query keys).
-func (p *firehosePrefix) eval(record []byte) (string, error) {
-	var keys map[string]any
-	if p.query != nil {
-		var in any
-		if err := json.Unmarshal(record, &in); err != nil {
-			return "", fmt.Errorf("record is not JSON: %w", err)
-		}
-		v, ok := p.query.Run(in).Next()
-		if !ok {
-			return "", fmt.Errorf("metadata extraction query produced nothing")
-		}
-		if err, isErr := v.(error); isErr {
-			return "", fmt.Errorf("metadata extraction query: %w", err)
-		}
-		if keys, ok = v.(map[string]any); !ok {
-			return "", fmt.Errorf("metadata extraction query produced %T, want an object of partition keys", v)
-		}
-	}
-	now := p.now().UTC()
-	var b strings.Builder
-	for _, part := range p.parts {
-		switch part.namespace {
-		case "":
-			b.WriteString(part.literal)
-		case "partitionKeyFromQuery":
-			v, ok := keys[part.value]
-			if !ok || v == nil {
-				return "", fmt.Errorf("partition key %q missing from the query's result", part.value)
+	query := ""
+	for _, proc := range pc.objs("processors") {
+		switch t := proc.str("type"); t {
+		case "MetadataExtraction":
+			for _, p := range proc.objs("parameters") {
+				switch p.str("parameterName") {
+				case "MetadataExtractionQuery":
+					query = p.str("parameterValue")
+				case "JsonParsingEngine":
+					if v := p.str("parameterValue"); v != "JQ-1.6" {
+						return "", fmt.Errorf("JsonParsingEngine %q is not supported locally (JQ-1.6 is)", v)
+					}
+				}
 			}
-			switch t := v.(type) {
-			case string:
-				b.WriteString(t)
-			case float64, int, bool:
-				fmt.Fprint(&b, t)
-			default:
-				return "", fmt.Errorf("partition key %q is a %T, not a scalar", part.value, v)
-			}
-		case "timestamp":
-			layout, _ := javaTimeLayout(part.value)
-			b.WriteString(now.Format(layout))
-		case "firehose":
-			if part.value == "error-output-type" {
-				b.WriteString("processing-failed")
-			} else {
-				b.WriteString(randomHex(6)[:11])
-			}
+		case "AppendDelimiterToRecord":
+			// The local writer already ends every record with a newline.
+		default:
+			return "", fmt.Errorf("processor %s is not supported locally (MetadataExtraction and AppendDelimiterToRecord are)", t)
 		}
 	}
-	return b.String(), nil
-}
-
-// javaTimeLayout turns the Java DateTimeFormatter patterns Firehose prefixes use (yyyy, MM,
-// dd, HH, mm, ss, and literal separators) into a Go layout.
-func javaTimeLayout(f string) (string, error) {
-	var b strings.Builder
-	for i := 0; i < len(f); {
-		matched := false
-		for _, t := range []struct{ java, goLayout string }{{"yyyy", "2006"}, {"MM", "01"}, {"dd", "02"}, {"HH", "15"}, {"mm", "04"}, {"ss", "05"}} {
-			if strings.HasPrefix(f[i:], t.java) {
-				b.WriteString(t.goLayout)
-				i += len(t.java)
-				matched = true
-				break
-			}
-		}
-		if matched {
-			continue
-		}
-		c := f[i]
-		if (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') {
-			return "", fmt.Errorf("timestamp format %q: pattern letter %q is not supported locally (yyyy MM dd HH mm ss are)", f, c)
-		}
-		b.WriteByte(c)
-		i++
-	}
-	return b.String(), nil
+	return query, nil
 }

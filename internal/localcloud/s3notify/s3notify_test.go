@@ -1,4 +1,4 @@
-package localcloud
+package s3notify
 
 import (
 	"net/http"
@@ -7,7 +7,7 @@ import (
 )
 
 func TestS3EventOfRequest(t *testing.T) {
-	n := &s3Notifier{}
+	n := &Proxy{}
 	tests := []struct {
 		method, target string
 		header         map[string]string
@@ -37,7 +37,7 @@ func TestS3EventOfRequest(t *testing.T) {
 }
 
 func TestNotificationFilter(t *testing.T) {
-	cfg := notification{Events: []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"}, Prefix: "in/", Suffix: ".json"}
+	cfg := Notification{Events: []string{"s3:ObjectCreated:*", "s3:ObjectRemoved:Delete"}, Prefix: "in/", Suffix: ".json"}
 	tests := []struct {
 		event, key string
 		want       bool

@@ -1,4 +1,7 @@
-package localcloud
+// Package sqsjson is the local cloud's SQS endpoint: it serves SQS's AWS JSON 1.0 protocol,
+// which current SDKs and the AWS CLI send, in front of goaws, which speaks only the query
+// protocol.
+package sqsjson
 
 import (
 	"context"
@@ -15,20 +18,20 @@ import (
 	"github.com/aws/smithy-go"
 )
 
-// sqsJSON is the local cloud's SQS endpoint. goaws v0.4.5 speaks only SQS's query protocol,
+// Endpoint is the local cloud's SQS endpoint. goaws v0.4.5 speaks only SQS's query protocol,
 // while current SDKs and the AWS CLI send the AWS JSON 1.0 protocol: the endpoint passes
 // query requests through to goaws and answers JSON requests by making the same call on goaws
 // with a query-protocol client, so any client can be pointed at the local cloud.
-type sqsJSON struct {
+type Endpoint struct {
 	proxy *httputil.ReverseProxy
-	ops   map[string]sqsOp
+	ops   map[string]operation
 }
 
-type sqsOp func(ctx context.Context, body []byte) (any, error)
+type operation func(ctx context.Context, body []byte) (any, error)
 
 // call adapts one SDK operation: the JSON protocol's members are the SDK input's fields, and
 // its output's fields are the response members.
-func call[I, O any](f func(context.Context, *I, ...func(*sqs.Options)) (*O, error)) sqsOp {
+func call[I, O any](f func(context.Context, *I, ...func(*sqs.Options)) (*O, error)) operation {
 	return func(ctx context.Context, body []byte) (any, error) {
 		in := new(I)
 		if len(strings.TrimSpace(string(body))) > 0 {
@@ -40,12 +43,13 @@ func call[I, O any](f func(context.Context, *I, ...func(*sqs.Options)) (*O, erro
 	}
 }
 
-func newSQSJSON(goaws string, c *sqs.Client) (*sqsJSON, error) {
+// New returns the endpoint for goaws at the URL goaws, calling it with c (a query-protocol client).
+func New(goaws string, c *sqs.Client) (*Endpoint, error) {
 	u, err := url.Parse(goaws)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("SQS endpoint %q is not a URL", goaws)
 	}
-	return &sqsJSON{proxy: httputil.NewSingleHostReverseProxy(u), ops: map[string]sqsOp{
+	return &Endpoint{proxy: httputil.NewSingleHostReverseProxy(u), ops: map[string]operation{
 		"CreateQueue":             call(c.CreateQueue),
 		"DeleteQueue":             call(c.DeleteQueue),
 		"ListQueues":              call(c.ListQueues),
@@ -62,7 +66,7 @@ func newSQSJSON(goaws string, c *sqs.Client) (*sqsJSON, error) {
 	}}, nil
 }
 
-func (s *sqsJSON) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (s *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, isJSON := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	if !isJSON {
 		s.proxy.ServeHTTP(w, r)
@@ -70,22 +74,22 @@ func (s *sqsJSON) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, 4<<20))
 	if err != nil {
-		writeSQSError(w, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "read request: " + err.Error(), Fault: smithy.FaultClient})
+		writeError(w, &smithy.GenericAPIError{Code: "InvalidParameterValue", Message: "read request: " + err.Error(), Fault: smithy.FaultClient})
 		return
 	}
 	f, ok := s.ops[op]
 	if !ok {
-		writeSQSError(w, &smithy.GenericAPIError{Code: "UnsupportedOperation", Message: "operation " + op + " is not supported by the local SQS endpoint", Fault: smithy.FaultClient})
+		writeError(w, &smithy.GenericAPIError{Code: "UnsupportedOperation", Message: "operation " + op + " is not supported by the local SQS endpoint", Fault: smithy.FaultClient})
 		return
 	}
 	out, err := f(r.Context(), body)
 	if err != nil {
-		writeSQSError(w, err)
+		writeError(w, err)
 		return
 	}
 	b, err := responseJSON(out)
 	if err != nil {
-		writeSQSError(w, err)
+		writeError(w, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.0")
@@ -124,9 +128,9 @@ func dropNulls(v any) any {
 	return v
 }
 
-// writeSQSError answers with the JSON protocol's error shape and the query error code header
+// writeError answers with the JSON protocol's error shape and the query error code header
 // that SDKs use to name SQS's legacy error codes.
-func writeSQSError(w http.ResponseWriter, err error) {
+func writeError(w http.ResponseWriter, err error) {
 	code, msg, status := "InternalFailure", err.Error(), http.StatusInternalServerError
 	var ae smithy.APIError
 	if errors.As(err, &ae) {

@@ -1,3 +1,20 @@
+// Package localcloud runs Hydrant's Pulumi program against local emulators: a Pulumi mock
+// resource monitor that, instead of recording each resource, materialises it (queues and
+// topics on goaws, buckets on gofakes3 behind an S3-notifying proxy, streams on kinesis-local,
+// tables on DynamoDB Local, buses, rules, targets and archives on the local EventBridge
+// endpoint, functions as in-process handlers, event source mappings as local pollers) and
+// answers with the outputs the real resource would have, so that everything the program
+// derives from them is wired as it would be in AWS.
+//
+// A resource type the local cloud cannot run is refused with its type token; IAM, alarms,
+// dashboards, log groups and policies are accepted and listed without being enforced.
+//
+// monitor.go maps each resource type to the function that materialises it, in the file named
+// after its service: sqs.go, sns.go, s3.go, kinesis.go, dynamodb.go, lambda.go (functions),
+// eventsourcemappings.go, eventbridge.go, firehose.go and schemas.go. The endpoints in front
+// of the emulators are packages of their own: eventbus (EventBridge), sqsjson (SQS's JSON
+// protocol for goaws), s3notify (S3 event notifications for gofakes3) and firehose (custom
+// S3 prefixes); esm polls event source mappings and demo runs the demo scenario.
 package localcloud
 
 import (
@@ -23,6 +40,8 @@ import (
 
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/s3notify"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/sqsjson"
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
@@ -60,7 +79,7 @@ type Cloud struct {
 
 	bus      *eventbus.Server
 	busURL   string
-	s3proxy  *s3Notifier
+	s3proxy  *s3notify.Proxy
 	s3URL    string
 	sqsURL   string
 	servers  []*http.Server
@@ -163,10 +182,10 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	c.ddb = local.DynamoDBClient()
 	c.eb = local.EventBridgeClient()
 
-	c.s3proxy, err = newS3Notifier(e, c.sqs, c.sns, c.log)
-	var sqsProxy *sqsJSON
+	c.s3proxy, err = s3notify.New(e, AccountID, c.sqs, c.sns, c.log)
+	var sqsProxy *sqsjson.Endpoint
 	if err == nil {
-		sqsProxy, err = newSQSJSON(e.SQS, c.sqs)
+		sqsProxy, err = sqsjson.New(e.SQS, c.sqs)
 	}
 	if err != nil {
 		busLn.Close()

@@ -1,4 +1,4 @@
-package localcloud
+package firehose
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 
 // Hydrant's archive prefix, with the query the program sets (infra/hydrantinfra/router.go).
 func TestFirehosePrefixOfTheArchive(t *testing.T) {
-	p, err := parsePrefix("events/stream=!{partitionKeyFromQuery:stream}/date=!{partitionKeyFromQuery:date}/",
+	p, err := ParsePrefix("events/stream=!{partitionKeyFromQuery:stream}/date=!{partitionKeyFromQuery:date}/",
 		`{stream: (.detail.streamArn | split("/") | .[1]), date: (.time | .[0:10])}`, false)
 	if err != nil {
 		t.Fatal(err)
@@ -22,7 +22,7 @@ func TestFirehosePrefixOfTheArchive(t *testing.T) {
 		{`not json`, "", "not JSON"},
 	}
 	for _, tt := range tests {
-		got, err := p.eval([]byte(tt.record))
+		got, err := p.Eval([]byte(tt.record))
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%s: %q, %v; want an error about %s", tt.record, got, err, tt.err)
@@ -33,24 +33,24 @@ func TestFirehosePrefixOfTheArchive(t *testing.T) {
 			t.Errorf("%s: %q, %v; want %q", tt.record, got, err, tt.want)
 		}
 	}
-	if p.static() != "events/stream=" {
-		t.Errorf("static part %q", p.static())
+	if p.Static() != "events/stream=" {
+		t.Errorf("static part %q", p.Static())
 	}
 }
 
 func TestFirehoseErrorPrefixAndTimestamps(t *testing.T) {
-	p, err := parsePrefix("errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/", "", true)
+	p, err := ParsePrefix("errors/!{firehose:error-output-type}/date=!{timestamp:yyyy-MM-dd}/", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.now = func() time.Time { return time.Date(2026, 11, 28, 23, 59, 0, 0, time.UTC) }
-	if got, err := p.eval(nil); err != nil || got != "errors/processing-failed/date=2026-11-28/" {
+	if got, err := p.Eval(nil); err != nil || got != "errors/processing-failed/date=2026-11-28/" {
 		t.Errorf("error prefix %q, %v", got, err)
 	}
 	for _, bad := range []string{
 		"x/!{partitionKeyFromLambda:k}/", "x/!{timestamp:yyyy-QQ}/", "x/!{firehose:error-output-type}/", "x/!{partitionKeyFromQuery:k}/", "x/!{nope:v}/", "x/!{timestamp:yyyy/",
 	} {
-		if _, err := parsePrefix(bad, "", false); err == nil {
+		if _, err := ParsePrefix(bad, "", false); err == nil {
 			t.Errorf("prefix %q accepted", bad)
 		}
 	}

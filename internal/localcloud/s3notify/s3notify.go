@@ -1,7 +1,12 @@
-package localcloud
+// Package s3notify is a reverse proxy in front of gofakes3, which keeps objects but sends no
+// event notifications: after a successful object write or delete it sends S3's event
+// notification (event version 2.1) to each matching queue or topic of the bucket.
+package s3notify
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -22,33 +27,34 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
-// notification is one queue or topic configuration of a bucket.
-type notification struct {
+// Notification is one queue or topic configuration of a bucket.
+type Notification struct {
 	ID             string
 	DestinationARN string
 	Events         []string // s3:ObjectCreated:*, s3:ObjectCreated:Put, ...
 	Prefix, Suffix string
 }
 
-// s3Notifier is a reverse proxy in front of gofakes3, which keeps objects but sends no event
-// notifications: after a successful object write or delete it sends S3's event notification
-// (event version 2.1) to each matching queue or topic of the bucket.
-type s3Notifier struct {
+// Proxy is the local cloud's S3 endpoint: gofakes3 behind it, notifications sent by it.
+type Proxy struct {
 	proxy *httputil.ReverseProxy
 	// head reads a created object's size and ETag from the backend, as S3 reports them in
 	// the notification (a copy or a completed multipart upload carries neither in its request).
-	head   func(ctx context.Context, bucket, key string) (int64, string, error)
-	region string
-	sqs    *sqs.Client
-	sns    *sns.Client
-	log    *slog.Logger
-	seq    atomic.Uint64
+	head    func(ctx context.Context, bucket, key string) (int64, string, error)
+	region  string
+	account string
+	sqs     *sqs.Client
+	sns     *sns.Client
+	log     *slog.Logger
+	seq     atomic.Uint64
 
 	mu      sync.RWMutex
-	configs map[string][]notification // by bucket
+	configs map[string][]Notification // by bucket
 }
 
-func newS3Notifier(backend emulators.Endpoints, q *sqs.Client, t *sns.Client, log *slog.Logger) (*s3Notifier, error) {
+// New returns the proxy in front of the backend's S3 endpoint; notifications go out through q
+// and t, and name account as the bucket owner.
+func New(backend emulators.Endpoints, account string, q *sqs.Client, t *sns.Client, log *slog.Logger) (*Proxy, error) {
 	u, err := url.Parse(backend.S3)
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("S3 endpoint %q is not a URL", backend.S3)
@@ -61,13 +67,13 @@ func newS3Notifier(backend emulators.Endpoints, q *sqs.Client, t *sns.Client, lo
 		}
 		return aws.ToInt64(out.ContentLength), aws.ToString(out.ETag), nil
 	}
-	return &s3Notifier{proxy: httputil.NewSingleHostReverseProxy(u), head: head, region: backend.Region, sqs: q, sns: t,
-		log: log.With("component", "s3-notifications"), configs: map[string][]notification{}}, nil
+	return &Proxy{proxy: httputil.NewSingleHostReverseProxy(u), head: head, region: backend.Region, account: account, sqs: q, sns: t,
+		log: log.With("component", "s3-notifications"), configs: map[string][]Notification{}}, nil
 }
 
-// configure replaces the bucket's notification configuration and sends each destination the
+// Configure replaces the bucket's notification configuration and sends each destination the
 // test event S3 sends.
-func (n *s3Notifier) configure(ctx context.Context, bucket string, cfgs []notification) error {
+func (n *Proxy) Configure(ctx context.Context, bucket string, cfgs []Notification) error {
 	n.mu.Lock()
 	n.configs[bucket] = cfgs
 	n.mu.Unlock()
@@ -101,7 +107,7 @@ func (r *recorder) WriteHeader(code int) {
 	r.ResponseWriter.WriteHeader(code)
 }
 
-func (n *s3Notifier) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+func (n *Proxy) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	bucket, key := splitPath(req.URL.EscapedPath())
 	event, size := n.eventOf(req, key)
 	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
@@ -137,7 +143,7 @@ func (n *s3Notifier) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 }
 
 // eventOf names the notification event of a request ("" for none) and the object size.
-func (n *s3Notifier) eventOf(req *http.Request, key string) (string, int64) {
+func (n *Proxy) eventOf(req *http.Request, key string) (string, int64) {
 	if key == "" {
 		return "", -1
 	}
@@ -169,7 +175,7 @@ func (n *s3Notifier) eventOf(req *http.Request, key string) (string, int64) {
 	return "", -1
 }
 
-func matches(cfg notification, event, key string) bool {
+func matches(cfg Notification, event, key string) bool {
 	if !strings.HasPrefix(key, cfg.Prefix) || !strings.HasSuffix(key, cfg.Suffix) {
 		return false
 	}
@@ -195,7 +201,7 @@ func splitPath(escaped string) (string, string) {
 }
 
 // eventJSON is S3's event notification message (event structure version 2.1).
-func (n *s3Notifier) eventJSON(cfg notification, bucket, key, event string, size int64, etag string, req *http.Request) []byte {
+func (n *Proxy) eventJSON(cfg Notification, bucket, key, event string, size int64, etag string, req *http.Request) []byte {
 	object := map[string]any{
 		// S3 URL-encodes the key in notifications (spaces as "+").
 		"key":       url.QueryEscape(key),
@@ -212,7 +218,7 @@ func (n *s3Notifier) eventJSON(cfg notification, bucket, key, event string, size
 		"awsRegion":         n.region,
 		"eventTime":         time.Now().UTC().Format("2006-01-02T15:04:05.000Z"),
 		"eventName":         event,
-		"userIdentity":      map[string]string{"principalId": "AWS:" + AccountID},
+		"userIdentity":      map[string]string{"principalId": "AWS:" + n.account},
 		"requestParameters": map[string]string{"sourceIPAddress": host},
 		"responseElements": map[string]string{
 			"x-amz-request-id": strings.ToUpper(randomHex(8)), "x-amz-id-2": randomHex(32),
@@ -221,7 +227,7 @@ func (n *s3Notifier) eventJSON(cfg notification, bucket, key, event string, size
 			"s3SchemaVersion": "1.0",
 			"configurationId": cfg.ID,
 			"bucket": map[string]any{
-				"name": bucket, "ownerIdentity": map[string]string{"principalId": AccountID}, "arn": "arn:aws:s3:::" + bucket,
+				"name": bucket, "ownerIdentity": map[string]string{"principalId": n.account}, "arn": "arn:aws:s3:::" + bucket,
 			},
 			"object": object,
 		},
@@ -231,7 +237,7 @@ func (n *s3Notifier) eventJSON(cfg notification, bucket, key, event string, size
 }
 
 // send delivers a message to a queue or topic ARN.
-func (n *s3Notifier) send(ctx context.Context, arn string, body []byte) error {
+func (n *Proxy) send(ctx context.Context, arn string, body []byte) error {
 	parts := strings.Split(arn, ":")
 	if len(parts) != 6 {
 		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", arn)
@@ -253,4 +259,10 @@ func (n *s3Notifier) send(ctx context.Context, arn string, body []byte) error {
 		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", arn)
 	}
 	return nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }

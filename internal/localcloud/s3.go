@@ -7,6 +7,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/hydrant-dev/hydrant/internal/localcloud/s3notify"
 )
 
 // createBucket creates a bucket on gofakes3 (reached through the notifying proxy).
@@ -34,10 +36,10 @@ func (c *Cloud) createBucketNotification(ctx context.Context, a regArgs) (create
 	if len(a.In.objs("lambdaFunctions")) > 0 {
 		return created{}, fmt.Errorf("lambda function notifications are not supported locally (queues and topics are)")
 	}
-	var cfgs []notification
+	var cfgs []s3notify.Notification
 	for _, kind := range []struct{ key, arnKey string }{{"queues", "queueArn"}, {"topics", "topicArn"}} {
 		for i, q := range a.In.objs(kind.key) {
-			n := notification{
+			n := s3notify.Notification{
 				ID: q.str("id"), DestinationARN: q.str(kind.arnKey), Events: q.strs("events"),
 				Prefix: q.str("filterPrefix"), Suffix: q.str("filterSuffix"),
 			}
@@ -55,7 +57,7 @@ func (c *Cloud) createBucketNotification(ctx context.Context, a regArgs) (create
 			cfgs = append(cfgs, n)
 		}
 	}
-	if err := c.s3proxy.configure(ctx, bucket, cfgs); err != nil {
+	if err := c.s3proxy.Configure(ctx, bucket, cfgs); err != nil {
 		return created{}, err
 	}
 	var dests []string
