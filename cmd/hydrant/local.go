@@ -18,6 +18,7 @@ import (
 
 	"github.com/hydrant-dev/hydrant/internal/awsclient"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
 // localCommand runs the pieces of the local cloud; each sub-command serves until interrupted.
@@ -75,9 +76,9 @@ Prints "listening on http://HOST:PORT" on standard output once it accepts connec
 `
 
 // firehoseFlags collects repeated --firehose NAME=BUCKET[/PREFIX] flags.
-type firehoseFlags map[string]eventbus.DeliveryStream
+type firehoseFlags map[string]firehose.Config
 
-func (f firehoseFlags) String() string { return fmt.Sprint(map[string]eventbus.DeliveryStream(f)) }
+func (f firehoseFlags) String() string { return fmt.Sprint(map[string]firehose.Config(f)) }
 
 func (f firehoseFlags) Set(v string) error {
 	name, dest, ok := strings.Cut(v, "=")
@@ -89,7 +90,7 @@ func (f firehoseFlags) Set(v string) error {
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	f[name] = eventbus.DeliveryStream{Bucket: bucket, Prefix: prefix}
+	f[name] = firehose.Config{Bucket: bucket, Prefix: prefix}
 	return nil
 }
 

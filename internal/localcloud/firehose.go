@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
@@ -30,7 +29,7 @@ func (c *Cloud) createDeliveryStream(ctx context.Context, a regArgs) (created, e
 		return created{}, fmt.Errorf("bucketArn %q is not an S3 bucket ARN", bucketArn)
 	}
 	prefix := s3cfg.str("prefix")
-	ds := eventbus.DeliveryStream{Bucket: bucket, Prefix: prefix, BufferInterval: c.opts.FirehoseBufferInterval}
+	ds := firehose.Config{Bucket: bucket, Prefix: prefix, BufferInterval: c.opts.FirehoseBufferInterval}
 	if mb, ok := s3cfg.num("bufferingSize"); ok {
 		ds.BufferSize = mb << 20
 	}

@@ -11,8 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ebtypes "github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-
-	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
 // With Partition set, each record lands under its own evaluated prefix, without the default
@@ -34,7 +33,7 @@ func TestFirehosePartitionedPrefixes(t *testing.T) {
 		}
 		return "events/team=" + ev.Detail.Team + "/", nil
 	}
-	if err := h.srv.AddDeliveryStream("parted", eventbus.DeliveryStream{Bucket: bucket, Partition: partition, ErrorPrefix: "errors/", BufferInterval: time.Hour}); err != nil {
+	if err := h.srv.AddDeliveryStream("parted", firehose.Config{Bucket: bucket, Partition: partition, ErrorPrefix: "errors/", BufferInterval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	h.rule("default", h.name("fh"), `{"source":["`+h.prefix+`"]}`)

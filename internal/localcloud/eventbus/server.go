@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
 // Limits EventBridge enforces that the endpoint enforces too.
@@ -94,7 +95,7 @@ type Server struct {
 	connections  map[string]*connection
 	destinations map[string]*apiDestination
 	functions    map[string]func(ctx context.Context, event []byte) error
-	firehoses    map[string]*firehoseStream
+	firehoses    map[string]*firehose.Stream
 
 	delivery *dispatcher
 }
@@ -137,7 +138,7 @@ func New(opts Options) *Server {
 		connections:  map[string]*connection{},
 		destinations: map[string]*apiDestination{},
 		functions:    map[string]func(context.Context, []byte) error{},
-		firehoses:    map[string]*firehoseStream{},
+		firehoses:    map[string]*firehose.Stream{},
 	}
 	now := time.Now().UTC()
 	s.buses[defaultBus] = &bus{name: defaultBus, arn: s.busARN(defaultBus), created: now, modified: now, rules: map[string]*rule{}}
@@ -160,7 +161,7 @@ func (s *Server) RegisterFunction(arn string, fn func(ctx context.Context, event
 func (s *Server) Close(ctx context.Context) error {
 	s.delivery.close(ctx)
 	s.mu.RLock()
-	streams := make([]*firehoseStream, 0, len(s.firehoses))
+	streams := make([]*firehose.Stream, 0, len(s.firehoses))
 	for _, f := range s.firehoses {
 		streams = append(streams, f)
 	}
@@ -168,7 +169,7 @@ func (s *Server) Close(ctx context.Context) error {
 	var errs []error
 	flushCtx := context.WithoutCancel(ctx)
 	for _, f := range streams {
-		if err := f.close(flushCtx); err != nil {
+		if err := f.Close(flushCtx); err != nil {
 			errs = append(errs, err)
 		}
 	}

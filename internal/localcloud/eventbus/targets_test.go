@@ -21,6 +21,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
 // closedPort returns an address nothing listens on: a target that cannot be reached.
@@ -240,7 +241,7 @@ func TestFirehoseWritesNDJSONToS3(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Size-triggered flushes: the buffer holds about two events.
-	if err := h.srv.AddDeliveryStream("hydrated", eventbus.DeliveryStream{Bucket: bucket, Prefix: "events/", BufferSize: 600, BufferInterval: time.Hour}); err != nil {
+	if err := h.srv.AddDeliveryStream("hydrated", firehose.Config{Bucket: bucket, Prefix: "events/", BufferSize: 600, BufferInterval: time.Hour}); err != nil {
 		t.Fatal(err)
 	}
 	bus, _ := h.bus("firehose")
@@ -294,7 +295,7 @@ func TestFirehoseFlushesOnInterval(t *testing.T) {
 	if _, err := h.s3.CreateBucket(h.ctx(), &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.srv.AddDeliveryStream("timed", eventbus.DeliveryStream{Bucket: bucket, Prefix: "p/", BufferInterval: 50 * time.Millisecond}); err != nil {
+	if err := h.srv.AddDeliveryStream("timed", firehose.Config{Bucket: bucket, Prefix: "p/", BufferInterval: 50 * time.Millisecond}); err != nil {
 		t.Fatal(err)
 	}
 	h.rule("default", h.name("fh"), `{"source":["`+h.prefix+`"]}`)

@@ -1,4 +1,5 @@
-// Package firehose is the local cloud's Amazon Data Firehose: custom S3 prefixes with dynamic
+// Package firehose is the local cloud's Amazon Data Firehose: delivery streams that buffer
+// records and write them to S3 as Firehose names its objects, and custom S3 prefixes with dynamic
 // partitioning, evaluated per record.
 package firehose
 
