@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -118,17 +119,49 @@ func denyInsecureTransport(actions string, resources ...pulumi.StringInput) stat
 	}
 }
 
-// assumeRolePolicy lets the named AWS service assume a role.
-func assumeRolePolicy(svc string) pulumi.String {
-	b, _ := json.Marshal(map[string]any{
-		"Version": "2012-10-17",
-		"Statement": []map[string]any{{
-			"Effect":    "Allow",
-			"Principal": map[string]string{"Service": svc},
-			"Action":    "sts:AssumeRole",
-		}},
-	})
-	return pulumi.String(b)
+// assumeRolePolicy lets the named AWS service assume a role, only on behalf of a resource of
+// account (aws:SourceAccount): a service principal acting for another account's resource is
+// the cross-service confused deputy AWS's guidance tells to exclude
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html#cross-service-confused-deputy-prevention;
+// AWS's own Lambda trust policy example carries the same condition:
+// https://raw.githubusercontent.com/aws/agent-toolkit-for-aws/main/skills/specialized-skills/serverless-skills/deploying-custom-domain-rest-api/scripts/lambda-trust-policy.json).
+func assumeRolePolicy(svc string, account pulumi.StringInput) pulumi.StringOutput {
+	return account.ToStringOutput().ApplyT(func(acct string) (string, error) {
+		b, err := json.Marshal(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []map[string]any{{
+				"Effect":    "Allow",
+				"Principal": map[string]string{"Service": svc},
+				"Action":    "sts:AssumeRole",
+				"Condition": map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {acct}}},
+			}},
+		})
+		return string(b), err
+	}).(pulumi.StringOutput)
+}
+
+// fromSource are the conditions that admit a service principal only for the named source
+// resources of one account. aws:SourceArn alone is not enough where the ARN holds no account
+// (an S3 bucket's), so aws:SourceAccount always stands beside it.
+func fromSource(account pulumi.StringInput, sourceArns ...pulumi.StringInput) []condition {
+	return []condition{
+		{op: "ArnEquals", key: "aws:SourceArn", values: sourceArns},
+		{op: "StringEquals", key: "aws:SourceAccount", values: inputs(account)},
+	}
+}
+
+// accountOf is the account ID in an ARN (every ARN but an S3 bucket's holds one).
+func accountOf(a pulumi.StringOutput) pulumi.StringOutput {
+	return a.ApplyT(func(s string) (string, error) {
+		parsed, err := arn.Parse(s)
+		if err != nil {
+			return "", fmt.Errorf("account of %q: %w", s, err)
+		}
+		if parsed.AccountID == "" {
+			return "", fmt.Errorf("ARN %q holds no account ID", s)
+		}
+		return parsed.AccountID, nil
+	}).(pulumi.StringOutput)
 }
 
 func strs(values ...string) []pulumi.StringInput {

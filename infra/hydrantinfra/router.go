@@ -211,6 +211,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("router %s: bus: %w", name, err)
 	}
+	// The stack's account, for aws:SourceAccount wherever a service principal is admitted.
+	account := accountOf(bus.Arn)
 
 	// Intake: queue + DLQ, the SNS topic feeding it, the failure bucket notifying it.
 	intakeDLQ, err := newQueue(ctx, name+"-intake-dlq", queueSpec{tags: tags}, p)
@@ -251,12 +253,14 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		{
 			sid: "AllowIntakeTopic", principal: service("sns.amazonaws.com"),
 			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
-			conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(topic.Arn)}},
+			conditions: fromSource(account, topic.Arn),
 		},
 		{
+			// A bucket ARN holds no account: without aws:SourceAccount a bucket of the same name
+			// in another account could notify the intake.
 			sid: "AllowFailureBucketNotifications", principal: service("s3.amazonaws.com"),
 			actions: []string{"sqs:SendMessage"}, resources: inputs(intake.Arn),
-			conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(failures.Bucket.Arn)}},
+			conditions: fromSource(account, failures.Bucket.Arn),
 		},
 	}, p)
 	if err != nil {
@@ -266,7 +270,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if _, err := newQueuePolicy(ctx, name+"-intake-dlq-policy", intakeDLQ, []statement{{
 		sid: "AllowIntakeTopicRedrive", principal: service("sns.amazonaws.com"),
 		actions: []string{"sqs:SendMessage"}, resources: inputs(intakeDLQ.Arn),
-		conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(topic.Arn)}},
+		conditions: fromSource(account, topic.Arn),
 	}}, p); err != nil {
 		return nil, err
 	}
@@ -307,7 +311,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		return nil, fmt.Errorf("router %s: log group: %w", name, err)
 	}
 	role, err := iam.NewRole(ctx, name+"-hydrate-role", &iam.RoleArgs{
-		AssumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com"),
+		AssumeRolePolicy: assumeRolePolicy("lambda.amazonaws.com", account),
 		Description:      pulumi.String("Hydrant hydrate function"),
 		Tags:             tags,
 	}, p)
@@ -323,10 +327,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			statement{sid: "PutClaimChecks", actions: []string{"s3:PutObject"}, resources: inputs(pulumi.Sprintf("%s/*", claims.Bucket.Arn))},
 			statement{
 				sid: "PutHydrantEvents", actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
-				conditions: []condition{
-					{op: "StringEquals", key: "events:source", values: inputs(src)},
-					{op: "ForAllValues:StringEquals", key: "events:detail-type", values: strs(hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed)},
-				},
+				conditions: hydrantEventsOnly(src),
 			},
 			statement{sid: "WriteLogs", actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, resources: inputs(pulumi.Sprintf("%s:*", logs.Arn))},
 		),
@@ -382,18 +383,27 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	}
 
 	// Bus policy: only the hydrate role puts events; named accounts manage their own rules.
+	//
+	// The deny names the IAM principals it refuses: every one but the hydrate role, operators
+	// included (an operator re-runs a failure record by moving it from the intake DLQ back to the
+	// intake queue, so it passes the function's trust checks; `hydrant hydrate --publish` is for
+	// stacks without this policy, the local cloud's). A request that carries no aws:PrincipalArn
+	// is made by an AWS service itself, not by a principal of any account (archive replay puts
+	// archived events back on the bus); IAM evaluates a condition on a missing key as false,
+	// so "Null": false keeps such requests out of the deny instead of refusing them by accident.
+	// https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-principalarn
 	ruleArns := bus.Arn.ApplyT(busRuleArns).(pulumi.StringOutput)
 	busStatements := []statement{{
 		sid: "OnlyHydratePutsEvents", deny: true, principal: anyone(),
 		actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
-		conditions: []condition{{op: "ArnNotEquals", key: "aws:PrincipalArn", values: inputs(role.Arn)}},
+		conditions: []condition{
+			{op: "ArnNotEquals", key: "aws:PrincipalArn", values: inputs(role.Arn)},
+			{op: "Null", key: "aws:PrincipalArn", values: strs("false")},
+		},
 	}, {
 		sid: "HydratePutsHydrantEvents", principal: awsPrincipal(role.Arn),
 		actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
-		conditions: []condition{
-			{op: "StringEquals", key: "events:source", values: inputs(src)},
-			{op: "ForAllValues:StringEquals", key: "events:detail-type", values: strs(hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed)},
-		},
+		conditions: hydrantEventsOnly(src),
 	}}
 	for _, acct := range args.SubscriberAccounts {
 		busStatements = append(busStatements, statement{
@@ -452,7 +462,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	}
 
 	// S3 archive through Firehose, partitioned by stream name and event date.
-	s3Archive, err := newS3Archive(ctx, name, bus, args.EventSource, args.ArchiveObjectRetentionDays, tags, p)
+	s3Archive, err := newS3Archive(ctx, name, bus, account, args.EventSource, args.ArchiveObjectRetentionDays, tags, p)
 	if err != nil {
 		return nil, err
 	}
@@ -524,6 +534,22 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	return r, nil
 }
 
+// hydrantEventsOnly are the PutEvents conditions that admit Hydrant's events and nothing else.
+// events:source and events:detail-type are multivalued (ArrayOfString in the service
+// authorization reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-policy-keys):
+// one PutEvents call carries up to ten entries, so a set operator is what holds every entry
+// to the list. ForAllValues is also true for a request without the key (an empty set), so
+// "Null": false requires each key to be present
+// (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html).
+func hydrantEventsOnly(src pulumi.StringInput) []condition {
+	return []condition{
+		{op: "ForAllValues:StringEquals", key: "events:source", values: inputs(src)},
+		{op: "ForAllValues:StringEquals", key: "events:detail-type", values: strs(hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed)},
+		{op: "Null", key: "events:source", values: strs("false")},
+		{op: "Null", key: "events:detail-type", values: strs("false")},
+	}
+}
+
 // sourcePattern matches every event of the source.
 func sourcePattern(source string) string {
 	b, _ := json.Marshal(map[string][]string{"source": {source}})
@@ -552,13 +578,13 @@ type s3Archive struct {
 // the date is the event's time (YYYY-MM-DD).
 const partitionQuery = `{stream: (.detail.streamArn | split("/") | .[1]), date: (.time | .[0:10])}`
 
-func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, source string, expireDays int, tags pulumi.StringMap, p pulumi.ResourceOption) (*s3Archive, error) {
+func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, account pulumi.StringOutput, source string, expireDays int, tags pulumi.StringMap, p pulumi.ResourceOption) (*s3Archive, error) {
 	bucket, err := newBucket(ctx, name+"-archive", bucketSpec{expireDays: expireDays, tags: tags}, p)
 	if err != nil {
 		return nil, err
 	}
 	fhRole, err := iam.NewRole(ctx, name+"-firehose-role", &iam.RoleArgs{
-		AssumeRolePolicy: assumeRolePolicy("firehose.amazonaws.com"),
+		AssumeRolePolicy: assumeRolePolicy("firehose.amazonaws.com", account),
 		Description:      pulumi.String("Hydrant archive delivery to S3"),
 		Tags:             tags,
 	}, p)
@@ -620,7 +646,7 @@ func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, so
 		return nil, fmt.Errorf("router %s: archive delivery stream: %w", name, err)
 	}
 	evRole, err := iam.NewRole(ctx, name+"-archive-rule-role", &iam.RoleArgs{
-		AssumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
+		AssumeRolePolicy: assumeRolePolicy("events.amazonaws.com", account),
 		Description:      pulumi.String("Hydrant archive rule delivering to Firehose"),
 		Tags:             tags,
 	}, p)

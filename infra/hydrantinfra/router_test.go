@@ -132,7 +132,7 @@ func TestRouter(t *testing.T) {
 			}
 		}
 		put := pol["PutHydrantEvents"].Condition
-		if !reflect.DeepEqual(put["StringEquals"]["events:source"], []string{"hydrant"}) ||
+		if !reflect.DeepEqual(put["ForAllValues:StringEquals"]["events:source"], []string{"hydrant"}) ||
 			!reflect.DeepEqual(put["ForAllValues:StringEquals"]["events:detail-type"], []string{"RecordHydrated", "RecordHydrationFailed"}) {
 			t.Errorf("PutEvents conditions = %v", put)
 		}

@@ -70,14 +70,15 @@ func newQueuePolicy(ctx *pulumi.Context, name string, q *sqs.Queue, grants []sta
 	return p, nil
 }
 
-// allowEventBridgeSend lets the rules with the given ARNs send messages to the queue.
-func allowEventBridgeSend(q *sqs.Queue, ruleArns ...pulumi.StringInput) statement {
+// allowEventBridgeSend lets the rule with the given ARN send messages to the queue, on behalf
+// of the rule's own account only (aws:SourceAccount beside aws:SourceArn).
+func allowEventBridgeSend(q *sqs.Queue, ruleArn pulumi.StringOutput) statement {
 	return statement{
 		sid:        "AllowEventBridgeRules",
 		principal:  service("events.amazonaws.com"),
 		actions:    []string{"sqs:SendMessage"},
 		resources:  inputs(q.Arn),
-		conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: ruleArns}},
+		conditions: fromSource(accountOf(ruleArn), ruleArn),
 	}
 }
 

@@ -242,7 +242,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 					Policy: policyJSON(
 						denyInsecureTransport("sqs:*", t.Arn),
 						statement{sid: "AllowHydrantRule", principal: service("events.amazonaws.com"), actions: []string{"sqs:SendMessage"},
-							resources: inputs(t.Arn), conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(rule.Arn)}}},
+							resources: inputs(t.Arn), conditions: fromSource(accountOf(rule.Arn), rule.Arn)},
 					),
 				}, p)
 				if err != nil {
@@ -257,6 +257,8 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 				Function:  t.Arn,
 				Principal: pulumi.String("events.amazonaws.com"),
 				SourceArn: rule.Arn,
+				// The rule's account too: a confused deputy cannot invoke through a rule elsewhere.
+				SourceAccount: accountOf(rule.Arn),
 			}, p)
 			if err != nil {
 				return nil, fmt.Errorf("subscription %s: target %s permission: %w", name, t.Name, err)
@@ -270,7 +272,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 					Policy: policyJSON(
 						denyInsecureTransport("sns:Publish", t.Arn),
 						statement{sid: "AllowHydrantRule", principal: service("events.amazonaws.com"), actions: []string{"sns:Publish"},
-							resources: inputs(t.Arn), conditions: []condition{{op: "ArnEquals", key: "aws:SourceArn", values: inputs(rule.Arn)}}},
+							resources: inputs(t.Arn), conditions: fromSource(accountOf(rule.Arn), rule.Arn)},
 					),
 				}, p)
 				if err != nil {
@@ -280,7 +282,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 			}
 		case TargetEventBus:
 			spec.arn = t.Arn
-			role, err := eventsRole(ctx, tn, "events:PutEvents", t.Arn, tags, p)
+			role, err := eventsRole(ctx, tn, accountOf(rule.Arn), "events:PutEvents", t.Arn, tags, p)
 			if err != nil {
 				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
 			}
@@ -292,7 +294,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
 			}
 			spec.arn = dest.Arn
-			role, err := eventsRole(ctx, tn, "events:InvokeApiDestination", dest.Arn, tags, p)
+			role, err := eventsRole(ctx, tn, accountOf(rule.Arn), "events:InvokeApiDestination", dest.Arn, tags, p)
 			if err != nil {
 				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
 			}
@@ -330,9 +332,9 @@ type roleWithPolicy struct {
 }
 
 // eventsRole is a role EventBridge assumes to perform one action on one resource.
-func eventsRole(ctx *pulumi.Context, name, action string, resource pulumi.StringInput, tags pulumi.StringMap, p pulumi.ResourceOption) (*roleWithPolicy, error) {
+func eventsRole(ctx *pulumi.Context, name string, account pulumi.StringOutput, action string, resource pulumi.StringInput, tags pulumi.StringMap, p pulumi.ResourceOption) (*roleWithPolicy, error) {
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		AssumeRolePolicy: assumeRolePolicy("events.amazonaws.com"),
+		AssumeRolePolicy: assumeRolePolicy("events.amazonaws.com", account),
 		Tags:             tags,
 	}, p)
 	if err != nil {

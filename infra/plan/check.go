@@ -18,20 +18,21 @@ func (v Violation) String() string { return fmt.Sprintf("%s %s: %s", v.Type, v.N
 
 // Type tokens the checks look at.
 const (
-	typeQueue          = "aws:sqs/queue:Queue"
-	typeQueuePolicy    = "aws:sqs/queuePolicy:QueuePolicy"
-	typeBucket         = "aws:s3/bucket:Bucket"
-	typeBucketSSE      = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
-	typeBucketPAB      = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
-	typeBucketPolicy   = "aws:s3/bucketPolicy:BucketPolicy"
-	typeESM            = "aws:lambda/eventSourceMapping:EventSourceMapping"
-	typeFunction       = "aws:lambda/function:Function"
-	typeEventTarget    = "aws:cloudwatch/eventTarget:EventTarget"
-	typeRole           = "aws:iam/role:Role"
-	typeRolePolicy     = "aws:iam/rolePolicy:RolePolicy"
-	typeEventBusPolicy = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
-	typeTopicPolicy    = "aws:sns/topicPolicy:TopicPolicy"
-	typeTopic          = "aws:sns/topic:Topic"
+	typeQueue            = "aws:sqs/queue:Queue"
+	typeQueuePolicy      = "aws:sqs/queuePolicy:QueuePolicy"
+	typeBucket           = "aws:s3/bucket:Bucket"
+	typeBucketSSE        = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"
+	typeBucketPAB        = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
+	typeBucketPolicy     = "aws:s3/bucketPolicy:BucketPolicy"
+	typeESM              = "aws:lambda/eventSourceMapping:EventSourceMapping"
+	typeFunction         = "aws:lambda/function:Function"
+	typeEventTarget      = "aws:cloudwatch/eventTarget:EventTarget"
+	typeRole             = "aws:iam/role:Role"
+	typeRolePolicy       = "aws:iam/rolePolicy:RolePolicy"
+	typeEventBusPolicy   = "aws:cloudwatch/eventBusPolicy:EventBusPolicy"
+	typeTopicPolicy      = "aws:sns/topicPolicy:TopicPolicy"
+	typeTopic            = "aws:sns/topic:Topic"
+	typeLambdaPermission = "aws:lambda/permission:Permission"
 )
 
 // autoNameSuffix is what Pulumi appends to a logical name: "-" and 7 random characters.
@@ -67,7 +68,9 @@ var WildcardActions = []string{"dynamodb:ListStreams"}
 //     queue mappings accept partial batch responses;
 //   - rule targets have a retry policy and a dead-letter queue;
 //   - IAM statements in every policy document name their resources ("*" only for
-//     WildcardActions);
+//     WildcardActions); a statement that allows a service principal (and a Lambda permission
+//     for one) carries aws:SourceAccount; multivalued condition keys are only tested with a
+//     set operator (ForAllValues:/ForAnyValue:) or Null;
 //   - functions run on provided.al2023, arm64, handler bootstrap;
 //   - auto-named resources fit AWS's name limits once Pulumi appends its 8-character suffix.
 func (p Plan) Check() []Violation {
@@ -134,6 +137,10 @@ func (p Plan) Check() []Violation {
 			if dlq, _ := r.Inputs["deadLetterConfig"].(map[string]any); str(dlq, "arn") == "" {
 				add(r, "target has no dead-letter queue")
 			}
+		case typeLambdaPermission:
+			if strings.HasSuffix(str(r.Inputs, "principal"), ".amazonaws.com") && str(r.Inputs, "sourceAccount") == "" {
+				add(r, "permission admits service %s without sourceAccount (cross-service confused deputy)", str(r.Inputs, "principal"))
+			}
 		case typeFunction:
 			if str(r.Inputs, "runtime") != "provided.al2023" {
 				add(r, "runtime %q, want provided.al2023", str(r.Inputs, "runtime"))
@@ -164,6 +171,9 @@ func (p Plan) Check() []Violation {
 				continue
 			}
 			for _, problem := range wildcardResources(doc) {
+				add(r, "%s: %s", key, problem)
+			}
+			for _, problem := range policyConditionProblems(doc) {
 				add(r, "%s: %s", key, problem)
 			}
 		}
@@ -202,6 +212,7 @@ func policyKeys(typ string) []string {
 type iamStatement struct {
 	Sid       string          `json:"Sid"`
 	Effect    string          `json:"Effect"`
+	Principal json.RawMessage `json:"Principal"`
 	Action    json.RawMessage `json:"Action"`
 	Resource  json.RawMessage `json:"Resource"`
 	Condition map[string]map[string]json.RawMessage
@@ -259,6 +270,54 @@ func wildcardResources(doc string) []string {
 			problems = append(problems, fmt.Sprintf("statement %d (%s) grants %v on Resource \"*\"", i, s.Sid, actions))
 		}
 	}
+	return problems
+}
+
+// MultivaluedKeys are condition keys whose request value is a set (ArrayOfString in the service
+// authorization reference): a single-valued operator on them compares against a list and is
+// either always false or ambiguous, so they take ForAllValues:/ForAnyValue: (or Null).
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoneventbridge.html#amazoneventbridge-policy-keys
+var MultivaluedKeys = []string{"events:source", "events:detail-type", "aws:TagKeys"}
+
+// policyConditionProblems finds service principals admitted without aws:SourceAccount and
+// multivalued keys under a single-valued operator.
+func policyConditionProblems(doc string) []string {
+	stmts, err := parseStatements(doc)
+	if err != nil {
+		return nil // wildcardResources already reports it
+	}
+	var problems []string
+	for i, s := range stmts {
+		for op, keys := range s.Condition {
+			for key := range keys {
+				if !slices.ContainsFunc(MultivaluedKeys, func(k string) bool { return strings.EqualFold(k, key) }) {
+					continue
+				}
+				if op != "Null" && !strings.HasPrefix(op, "ForAllValues:") && !strings.HasPrefix(op, "ForAnyValue:") {
+					problems = append(problems, fmt.Sprintf("statement %d (%s) tests the multivalued key %s with %s; use ForAllValues:%s", i, s.Sid, key, op, op))
+				}
+			}
+		}
+		if s.Effect != "Allow" || len(s.Principal) == 0 {
+			continue
+		}
+		var p struct {
+			Service json.RawMessage `json:"Service"`
+		}
+		if json.Unmarshal(s.Principal, &p) != nil || len(oneOrMany(p.Service)) == 0 {
+			continue
+		}
+		hasAccount := false
+		for _, keys := range s.Condition {
+			for key := range keys {
+				hasAccount = hasAccount || strings.EqualFold(key, "aws:SourceAccount")
+			}
+		}
+		if !hasAccount {
+			problems = append(problems, fmt.Sprintf("statement %d (%s) admits service %v without aws:SourceAccount (cross-service confused deputy)", i, s.Sid, oneOrMany(p.Service)))
+		}
+	}
+	sort.Strings(problems)
 	return problems
 }
 

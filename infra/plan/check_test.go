@@ -67,6 +67,21 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			p.Resources[9].Inputs["policy"] = `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
 		}, `grants [s3:GetObject] on Resource "*"`},
 		{"unparseable policy", func(p Plan) { p.Resources[9].Inputs["policy"] = `{` }, "not a policy document"},
+		{"service admitted on SourceArn alone", func(p Plan) {
+			p.Resources[1].Inputs["policy"] = `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"Bool":{"aws:SecureTransport":"false"}}},` +
+				`{"Sid":"S3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}`
+		}, "statement 1 (S3) admits service [s3.amazonaws.com] without aws:SourceAccount"},
+		{"trust policy without SourceAccount", func(p Plan) {
+			p.Resources[9] = Resource{Type: typeRole, Name: "r", Inputs: map[string]any{
+				"assumeRolePolicy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}}
+		}, "admits service [lambda.amazonaws.com] without aws:SourceAccount"},
+		{"lambda permission without source account", func(p Plan) {
+			p.Resources[9] = Resource{Type: typeLambdaPermission, Name: "perm", Inputs: map[string]any{
+				"principal": "events.amazonaws.com", "sourceArn": "arn:aws:events:us-east-1:1:rule/b/r"}}
+		}, "permission admits service events.amazonaws.com without sourceAccount"},
+		{"multivalued key with a single-valued operator", func(p Plan) {
+			p.Resources[9].Inputs["policy"] = `{"Statement":[{"Sid":"Put","Effect":"Allow","Action":"events:PutEvents","Resource":"arn:aws:events:us-east-1:1:event-bus/b","Condition":{"StringEquals":{"events:source":"hydrant"}}}]}`
+		}, "statement 0 (Put) tests the multivalued key events:source with StringEquals; use ForAllValues:StringEquals"},
 		{"auto-name too long", func(p Plan) {
 			p.Resources[0].Name = strings.Repeat("q", 73)
 			p.Resources[0].Custom = true

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/dynamodb"
@@ -107,12 +108,21 @@ func demoConsumer(ctx *pulumi.Context, name string, code pulumi.Archive, tags ma
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s log group: %w", name, err)
 	}
-	assume, _ := json.Marshal(map[string]any{
-		"Version":   "2012-10-17",
-		"Statement": []map[string]any{{"Effect": "Allow", "Principal": map[string]string{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}},
-	})
+	// Lambda assumes the role only for a function of the log group's (the stack's) account.
+	assume := logs.Arn.ApplyT(func(logArn string) (string, error) {
+		a, err := arn.Parse(logArn)
+		if err != nil {
+			return "", fmt.Errorf("%s log group ARN: %w", name, err)
+		}
+		b, err := json.Marshal(map[string]any{
+			"Version": "2012-10-17",
+			"Statement": []map[string]any{{"Effect": "Allow", "Principal": map[string]string{"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+				"Condition": map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {a.AccountID}}}}},
+		})
+		return string(b), err
+	}).(pulumi.StringOutput)
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
-		AssumeRolePolicy: pulumi.String(assume),
+		AssumeRolePolicy: assume,
 		Tags:             pulumi.ToStringMap(tags),
 	})
 	if err != nil {
