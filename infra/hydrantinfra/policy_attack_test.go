@@ -214,7 +214,9 @@ func TestAttackPutEventsConditions(t *testing.T) {
 func TestAttackBusPolicyPrincipals(t *testing.T) {
 	p := routerPlan(t)
 	busPolicy := find(t, p, typeBusPolicy, "hydrant-bus-policy").Inputs["policy"].(string)
-	good := func(principal string) request { return putEvents(principal, []string{"hydrant"}, []string{"RecordHydrated"}) }
+	good := func(principal string) request {
+		return putEvents(principal, []string{"hydrant"}, []string{"RecordHydrated"})
+	}
 	for _, tc := range []struct {
 		name string
 		r    request
@@ -273,7 +275,9 @@ func TestAttackConfusedDeputy(t *testing.T) {
 	for _, role := range p.OfType(typeRole) {
 		doc := role.Inputs["assumeRolePolicy"].(string)
 		var d struct {
-			Statement []struct{ Condition map[string]map[string][]string }
+			Statement []struct {
+				Condition map[string]map[string][]string
+			}
 		}
 		if err := json.Unmarshal([]byte(doc), &d); err != nil {
 			t.Fatal(err)
