@@ -1,3 +1,5 @@
+//go:build integration
+
 package streams_test
 
 import (
@@ -15,8 +17,6 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/streams"
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
-
-const big38 = "12345678901234567890123456789012345678"
 
 // ddbTable is a table with a NEW_AND_OLD_IMAGES stream on DynamoDB Local.
 type ddbTable struct {

@@ -15,10 +15,7 @@ import (
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
 	"github.com/hydrant-dev/hydrant/internal/streams"
-	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
-
-func TestMain(m *testing.M) { emulators.Main(m) }
 
 var nameSeq atomic.Int64
 

@@ -1,3 +1,5 @@
+//go:build integration
+
 // Package delivery_test sends on-failure records through the emulated SQS and
 // SNS (goaws, as the local cloud does) and checks that failure.Parse reads
 // what arrives: the SQS body, the SNS envelope of a subscription without raw

@@ -125,3 +125,5 @@ func TestAddRefuses(t *testing.T) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+const testFunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:consumer"

@@ -1,3 +1,5 @@
+//go:build integration
+
 package esm
 
 import (
@@ -23,8 +25,6 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 )
-
-const testFunctionARN = "arn:aws:lambda:us-east-1:000000000000:function:consumer"
 
 func clientsFor(ep emulators.Endpoints) Clients {
 	return Clients{Kinesis: ep.KinesisClient(), DynamoDBStreams: ep.DynamoDBStreamsClient(),

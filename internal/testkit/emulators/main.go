@@ -18,7 +18,11 @@ import (
 // startTimeout bounds `scripts/emulators up`, which on a fresh clone also installs the emulators.
 const startTimeout = 10 * time.Minute
 
-// Main runs a package's tests against emulators; call it from TestMain:
+// Main runs a package's tests against emulators; call it from TestMain, in a test file built
+// only with the integration tag so that plain `go test ./...` runs the package's pure unit tests
+// without Java or Node:
+//
+//	//go:build integration
 //
 //	func TestMain(m *testing.M) { emulators.Main(m) }
 //

@@ -1,4 +1,6 @@
-package main
+//go:build integration
+
+package streams_test
 
 import (
 	"testing"
@@ -6,5 +8,4 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 )
 
-// Commands that read streams or talk to the bus are tested against the emulators.
 func TestMain(m *testing.M) { emulators.Main(m) }
