@@ -47,6 +47,9 @@ type Event struct {
 	// different paths can come from different elements of one array, and matching must check
 	// that the values it picked come from the same element.
 	nested bool
+	// slots holds the values by the field slot of a Set's path table, for events the Set
+	// scanned (index is nil then); leaves compiled by the Set carry their slot.
+	slots []span
 }
 
 // ParseEvent parses a JSON object for matching. The error is an *EventError.
@@ -102,6 +105,15 @@ func jsonKindOf(c byte) string {
 	default:
 		return "a number"
 	}
+}
+
+// leafValues returns the event's values at the leaf's path.
+func (ev *Event) leafValues(l *leaf) []value {
+	if ev.slots != nil {
+		sp := ev.slots[l.slot]
+		return ev.values[sp.lo:sp.hi]
+	}
+	return ev.lookup(l.path)
 }
 
 func (ev *Event) lookup(path string) []value {

@@ -89,6 +89,7 @@ type branch struct {
 type leaf struct {
 	path     string
 	matchers []matcher
+	slot     int32 // the path's slot in a Set's path table (leaves of a Set's own copy only)
 }
 
 // Compile parses and validates an event pattern with the default size limit.

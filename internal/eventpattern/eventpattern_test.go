@@ -3,6 +3,7 @@ package eventpattern
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -39,6 +40,21 @@ func runMatchCases(t *testing.T, cases []matchCase) {
 			}
 			if got := p.Match(ev); got != tc.want {
 				t.Errorf("pattern %s\nevent   %s\nmatch = %v, want %v", tc.pattern, tc.event, got, tc.want)
+			}
+			// The same case through a Set, alone and among other patterns.
+			s := NewSet()
+			if err := s.Add("other", []byte(`{"zz-unrelated":["x"]}`)); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Add("case", []byte(tc.pattern)); err != nil {
+				t.Fatalf("Set.Add(%s): %v", tc.pattern, err)
+			}
+			names, err := s.MatchJSON([]byte(tc.event))
+			if err != nil {
+				t.Fatalf("Set.MatchJSON(%s): %v", tc.event, err)
+			}
+			if got := slices.Contains(names, "case"); got != tc.want || len(names) > 1 {
+				t.Errorf("pattern %s\nevent   %s\nSet.MatchJSON = %q, want match %v", tc.pattern, tc.event, names, tc.want)
 			}
 		})
 	}

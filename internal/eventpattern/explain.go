@@ -22,7 +22,7 @@ func (p *Pattern) Explain(ev *Event) [][]Mismatch {
 		var ms []Mismatch
 		for j := range b.leaves {
 			l := &b.leaves[j]
-			vals := ev.lookup(l.path)
+			vals := ev.leafValues(l)
 			if l.anyValue(vals) {
 				continue
 			}

@@ -234,7 +234,7 @@ func (l *leaf) holdsWithoutValue(vals []value) bool {
 
 func (b *branch) match(ev *Event) bool {
 	for i := range b.leaves {
-		if !b.leaves[i].anyValue(ev.lookup(b.leaves[i].path)) {
+		if !b.leaves[i].anyValue(ev.leafValues(&b.leaves[i])) {
 			return false
 		}
 	}
@@ -275,7 +275,7 @@ func (b *branch) solve(ev *Event, set uint64, prefix []arrayPos) (ok, decided bo
 			continue
 		}
 		l := &b.leaves[i]
-		vals := ev.lookup(l.path)
+		vals := ev.leafValues(l)
 		if l.holdsWithoutValue(vals) {
 			continue
 		}
@@ -322,7 +322,7 @@ func (b *branch) solve(ev *Event, set uint64, prefix []arrayPos) (ok, decided bo
 		}
 		// Try each element of the array that the first leaf has a candidate in.
 		l := &b.leaves[i]
-		vals := ev.lookup(l.path)
+		vals := ev.leafValues(l)
 		held := false
 		last := int32(-1)
 		for j := range vals {
@@ -354,7 +354,7 @@ func (b *branch) search(ev *Event, i int, chosen []*value) bool {
 		return true
 	}
 	l := &b.leaves[i]
-	vals := ev.lookup(l.path)
+	vals := ev.leafValues(l)
 	if l.holdsWithoutValue(vals) && b.search(ev, i+1, chosen) {
 		return true
 	}
