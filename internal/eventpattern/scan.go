@@ -72,7 +72,7 @@ func (s *scanner) release() {
 }
 
 func (s *scanner) space() {
-	for s.pos < len(s.data) {
+	for s.pos < len(s.data) && s.data[s.pos] <= ' ' {
 		switch s.data[s.pos] {
 		case ' ', '\t', '\n', '\r':
 			s.pos++
@@ -262,7 +262,7 @@ func (s *scanner) skip(depth int) bool {
 			if s.peek() != '"' {
 				return false
 			}
-			if _, _, _, ok := s.str(); !ok {
+			if !s.skipString() {
 				return false
 			}
 			s.space()
@@ -310,8 +310,7 @@ func (s *scanner) skip(depth int) bool {
 			}
 		}
 	case '"':
-		_, _, _, ok := s.str()
-		return ok
+		return s.skipString()
 	case 't':
 		return s.literal("true")
 	case 'f':
@@ -321,6 +320,22 @@ func (s *scanner) skip(depth int) bool {
 	default:
 		return s.number()
 	}
+}
+
+// skipString steps over the string at pos: short strings without escapes (member names, most
+// values) in a loop small enough to inline, the rest through str.
+func (s *scanner) skipString() bool {
+	d := s.data
+	for i := s.pos + 1; i < len(d) && i < s.pos+24; i++ {
+		if c := d[i]; c == '"' {
+			s.pos = i + 1
+			return true
+		} else if c == '\\' || c < 0x20 {
+			break
+		}
+	}
+	_, _, _, ok := s.str()
+	return ok
 }
 
 func (s *scanner) literal(lit string) bool {
@@ -382,29 +397,38 @@ const (
 	spaces = 0x20 * ones
 )
 
-// str checks the string at pos (the opening quote) and steps over it, eight bytes at a time
-// where no quote, backslash or control character is near. It returns the bytes between the
-// quotes and whether they contain no escape.
+// str checks the string at pos (the opening quote) and steps over it. It returns the bytes
+// between the quotes and whether they contain no escape. The first 16 bytes are tested eight
+// at a time for a quote, backslash or control character (member names and most values end
+// there); a longer string is searched with bytes.IndexByte, which uses the CPU's vector
+// instructions, and checked for control characters 32 bytes at a time.
 func (s *scanner) str() (start, end int, plain, ok bool) {
 	d := s.data
 	i := s.pos + 1
 	start, plain = i, true
 	for {
-		for i+8 <= len(d) {
-			w := binary.LittleEndian.Uint64(d[i:])
-			q, b := w^quotes, w^backs
-			// Each term has the high bit set in a byte that is '"', '\\' or below 0x20; bytes of
-			// 0x80 and above never set it. Only the lowest flagged byte is exact, which is the
-			// one used.
-			m := ((q - ones) &^ q) | ((b - ones) &^ b) | ((w - spaces) &^ w)
-			if m &= highs; m != 0 {
-				i += bits.TrailingZeros64(m) / 8
-				break
+		if n, found := special16(d, i); found {
+			i = n
+		} else if n > i {
+			// No special byte in 16: search for the closing quote, then check what lies before it.
+			i = n
+			q := bytes.IndexByte(d[i:], '"')
+			if q < 0 {
+				return 0, 0, false, false
 			}
-			i += 8
-		}
-		for i < len(d) && d[i] != '"' && d[i] != '\\' && d[i] >= 0x20 {
-			i++
+			q += i
+			stop := q
+			if b := bytes.IndexByte(d[i:q], '\\'); b >= 0 {
+				stop = i + b
+			}
+			if hasControl(d[i:stop]) {
+				return 0, 0, false, false
+			}
+			i = stop
+		} else {
+			for i < len(d) && d[i] != '"' && d[i] != '\\' && d[i] >= 0x20 {
+				i++
+			}
 		}
 		if i >= len(d) {
 			return 0, 0, false, false
@@ -433,6 +457,45 @@ func (s *scanner) str() (start, end int, plain, ok bool) {
 			return 0, 0, false, false
 		}
 	}
+}
+
+// special16 looks for the first quote, backslash or control character in d[i:i+16]: found
+// with its index, or not found with i+16; i itself when fewer than 16 bytes remain.
+func special16(d []byte, i int) (int, bool) {
+	if i+16 > len(d) {
+		return i, false
+	}
+	for k := 0; k < 2; k++ {
+		w := binary.LittleEndian.Uint64(d[i:])
+		q, b := w^quotes, w^backs
+		// The high bit of a byte is set where it is '"', '\\' or below 0x20 (bytes of 0x80 and
+		// above never set it); only the lowest flagged byte is exact, and it is the one used.
+		if m := (((q - ones) &^ q) | ((b - ones) &^ b) | ((w - spaces) &^ w)) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8, true
+		}
+		i += 8
+	}
+	return i, false
+}
+
+// hasControl reports whether b holds a byte below 0x20, which JSON strings may not contain.
+func hasControl(b []byte) bool {
+	for len(b) >= 32 {
+		w0 := binary.LittleEndian.Uint64(b)
+		w1 := binary.LittleEndian.Uint64(b[8:])
+		w2 := binary.LittleEndian.Uint64(b[16:])
+		w3 := binary.LittleEndian.Uint64(b[24:])
+		if ((w0-spaces)&^w0|(w1-spaces)&^w1|(w2-spaces)&^w2|(w3-spaces)&^w3)&highs != 0 {
+			return true
+		}
+		b = b[32:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
 }
 
 // hex4 decodes four hex digits, or returns -1.

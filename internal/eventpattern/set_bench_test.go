@@ -120,6 +120,8 @@ func BenchmarkSet(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(ev.data)))
 				b.ResetTimer()
+				cpu := startCPU(b)
+				defer cpu.report(b)
 				for i := 0; i < b.N; i++ {
 					var err error
 					if dst, err = fx.set.AppendMatchJSON(dst[:0], ev.data); err != nil || len(dst) != fx.matches {
@@ -144,6 +146,8 @@ func BenchmarkPatternsOneByOne(b *testing.B) {
 			b.Run(fx.name+"/"+ev.name, func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(ev.data)))
+				cpu := startCPU(b)
+				defer cpu.report(b)
 				for i := 0; i < b.N; i++ {
 					pe, err := ParseEvent(ev.data)
 					if err != nil || matchAll(ps, pe) != fx.matches {

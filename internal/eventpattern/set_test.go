@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // setSeedPatterns are patterns that name overlapping paths, arrays of objects, every operator,
@@ -105,6 +106,9 @@ func FuzzSetAgrees(f *testing.F) {
 		f.Add([]byte(setSeedPatterns[i%len(setSeedPatterns)]), []byte(setSeedPatterns[(i+5)%len(setSeedPatterns)]), []byte(ev))
 	}
 	f.Fuzz(func(t *testing.T, p1, p2, event []byte) {
+		// As in FuzzCompileMatch: a pathologically slow input fails instead of stalling the worker.
+		timer := time.AfterFunc(10*time.Second, func() { panic(fmt.Sprintf("slow input: patterns %q %q event %q", p1, p2, event)) })
+		defer timer.Stop()
 		checkSetAgrees(t, append(slices.Clone(setSeedPatterns), string(p1), string(p2)), event)
 	})
 }

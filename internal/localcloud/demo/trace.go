@@ -17,6 +17,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 )
 
@@ -72,18 +73,20 @@ type Tracer struct {
 
 	Targets []Target
 
-	mu       sync.Mutex
-	events   map[string]Event      // by event id
-	seen     map[string][]Sighting // by event id
-	objects  map[string]bool       // S3 keys already read
-	matchMem map[string]bool       // rule+event id → matches
+	mu      sync.Mutex
+	events  map[string]Event      // by event id
+	seen    map[string][]Sighting // by event id
+	objects map[string]bool       // S3 keys already read
+	// rules holds, per bus, every rule's pattern under the rule's name: the promised
+	// destinations of an event are found with one match per bus.
+	rules map[string]*eventpattern.Set
 }
 
 // NewTracer discovers the rules and targets of the cloud's buses.
 func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 	e := c.Endpoints()
 	t := &Tracer{eb: e.EventBridgeClient(), sqs: e.SQSClient(), s3: e.S3Client(),
-		events: map[string]Event{}, seen: map[string][]Sighting{}, objects: map[string]bool{}, matchMem: map[string]bool{}}
+		events: map[string]Event{}, seen: map[string][]Sighting{}, objects: map[string]bool{}, rules: map[string]*eventpattern.Set{}}
 	streams := map[string]localcloud.DeliveryStream{}
 	for _, d := range c.DeliveryStreams() {
 		streams[d.ARN] = d
@@ -93,7 +96,14 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 		if err != nil {
 			return nil, fmt.Errorf("list rules of %s: %w", b.Physical, err)
 		}
+		set := eventpattern.NewSet()
+		t.rules[b.Physical] = set
 		for _, r := range rules.Rules {
+			if p := aws.ToString(r.EventPattern); p != "" {
+				if err := set.Add(aws.ToString(r.Name), []byte(p)); err != nil {
+					return nil, fmt.Errorf("pattern of rule %s on %s: %w", aws.ToString(r.Name), b.Physical, err)
+				}
+			}
 			targets, err := t.eb.ListTargetsByRule(ctx, &eventbridge.ListTargetsByRuleInput{Rule: r.Name, EventBusName: aws.String(b.Physical)})
 			if err != nil {
 				return nil, fmt.Errorf("list targets of %s: %w", aws.ToString(r.Name), err)
@@ -315,24 +325,20 @@ func (t *Tracer) Seen(tg Target) []Event {
 }
 
 // Promised returns the targets of the rules whose pattern matches the event.
-func (t *Tracer) Promised(ctx context.Context, ev Event) ([]Target, error) {
+func (t *Tracer) Promised(_ context.Context, ev Event) ([]Target, error) {
+	matched := map[string]bool{}
+	for bus, set := range t.rules {
+		names, err := set.MatchJSON(ev.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("match event %s against the rules of %s: %w", ev.ID, bus, err)
+		}
+		for _, n := range names {
+			matched[bus+"/"+n] = true
+		}
+	}
 	var out []Target
 	for _, tg := range t.Targets {
-		key := tg.Bus + "/" + tg.Rule + "|" + ev.ID
-		t.mu.Lock()
-		ok, known := t.matchMem[key]
-		t.mu.Unlock()
-		if !known {
-			res, err := t.eb.TestEventPattern(ctx, &eventbridge.TestEventPatternInput{EventPattern: aws.String(tg.Pattern), Event: aws.String(string(ev.Raw))})
-			if err != nil {
-				return nil, fmt.Errorf("test rule %s against event %s: %w", tg.Rule, ev.ID, err)
-			}
-			ok = res.Result
-			t.mu.Lock()
-			t.matchMem[key] = ok
-			t.mu.Unlock()
-		}
-		if ok {
+		if matched[tg.Bus+"/"+tg.Rule] {
 			out = append(out, tg)
 		}
 	}

@@ -20,6 +20,9 @@ type bus struct {
 	// ordered is rules sorted by name, rebuilt on every change, so PutEvents reads it
 	// without sorting.
 	ordered []*rule
+	// matcher holds the patterns of ordered, each under its rule's name, rebuilt with it:
+	// PutEvents matches an event against every rule in one pass.
+	matcher *eventpattern.Set
 }
 
 func (b *bus) reorder() {
@@ -29,7 +32,11 @@ func (b *bus) reorder() {
 		ordered = append(ordered, r)
 	}
 	sort.Slice(ordered, func(i, j int) bool { return ordered[i].name < ordered[j].name })
-	b.ordered = ordered
+	matcher := eventpattern.NewSet()
+	for _, r := range ordered {
+		matcher.AddPattern(r.name, r.compiled)
+	}
+	b.ordered, b.matcher = ordered, matcher
 }
 
 type rule struct {

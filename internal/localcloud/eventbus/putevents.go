@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -139,33 +141,55 @@ func (s *Server) putEntry(e *putEventsEntry, now time.Time) putEventsResultEntry
 		return putEventsResultEntry{ErrorCode: "InternalFailure", ErrorMessage: fmt.Sprintf("encode event: %v", err)}
 	}
 	be := &busEvent{id: ev.ID, time: t.Truncate(time.Second), ingested: now, raw: raw}
-	if _, err := be.pattern(); err != nil {
+	matched, err := s.match(b, be)
+	if err != nil {
 		return putEventsResultEntry{ErrorCode: "MalformedDetail", ErrorMessage: fmt.Sprintf("Detail is malformed: %v", err)}
 	}
 	s.archiveEvent(b, be)
-	s.route(b, be, nil)
+	s.enqueueTargets(be, matched, nil)
 	return putEventsResultEntry{EventID: ev.ID}
 }
 
 // route matches the event against the bus's enabled rules and queues a delivery per target
 // of each matching rule. filter, when not nil, limits the rules (a replay's FilterArns).
 func (s *Server) route(b *bus, ev *busEvent, filter map[string]bool) {
-	pe, err := ev.pattern()
+	matched, err := s.match(b, ev)
 	if err != nil {
 		s.log.Error("event dropped: it cannot be parsed for matching", "event_id", ev.id, "bus", b.name, "error", err)
 		return
 	}
+	s.enqueueTargets(ev, matched, filter)
+}
+
+// match returns the bus's rules whose pattern the event matches, in name order; the error
+// is the event's (not a JSON object, or nested too deeply).
+func (s *Server) match(b *bus, ev *busEvent) ([]*rule, error) {
 	s.mu.RLock()
-	rules := b.ordered
+	rules, matcher := b.ordered, b.matcher
 	s.mu.RUnlock()
+	if matcher == nil {
+		matcher = new(eventpattern.Set) // a bus that never had a rule: the event is still checked
+	}
+	names, err := matcher.MatchJSON(ev.raw)
+	if err != nil {
+		return nil, err
+	}
+	var matched []*rule
+	for _, name := range names {
+		if i, ok := slices.BinarySearchFunc(rules, name, func(r *rule, n string) int { return strings.Compare(r.name, n) }); ok {
+			matched = append(matched, rules[i])
+		}
+	}
+	return matched, nil
+}
+
+// enqueueTargets queues a delivery per target of each enabled rule (of those in filter, when not nil).
+func (s *Server) enqueueTargets(ev *busEvent, rules []*rule, filter map[string]bool) {
 	for _, r := range rules {
 		if r.state == stateDisabled || len(r.targets) == 0 {
 			continue
 		}
 		if filter != nil && !filter[r.arn] {
-			continue
-		}
-		if !r.compiled.Match(pe) {
 			continue
 		}
 		for _, t := range r.targets {
