@@ -61,9 +61,12 @@ const (
 // for schema major version 1: a cause without a value of its own is reported as ReasonOther,
 // with the specifics in Message.
 const (
-	ReasonTrimmed          = "trimmed"           // past the stream's retention period
-	ReasonStreamNotFound   = "stream-not-found"  // the stream, or the table with its stream, was deleted
-	ReasonShardNotFound    = "shard-not-found"   // the shard is unknown to the stream
+	ReasonTrimmed        = "trimmed"          // past the stream's retention period
+	ReasonStreamNotFound = "stream-not-found" // the stream, or the table with its stream, was deleted
+	ReasonShardNotFound  = "shard-not-found"  // the shard is unknown to the stream
+	// ReasonAccessDenied and ReasonKMSUnavailable are no longer emitted: a read refused by IAM
+	// or KMS fails its intake message back to SQS (then the intake DLQ) while the records wait
+	// in the stream. They stay in the closed set of major version 1.
 	ReasonAccessDenied     = "access-denied"     // IAM or KMS refused the read
 	ReasonKMSUnavailable   = "kms-unavailable"   // the stream's KMS key is disabled, missing or not usable
 	ReasonNotFound         = "not-found"         // the stream is readable but the records are not in it

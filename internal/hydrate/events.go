@@ -124,10 +124,6 @@ func failedReason(r string) string {
 		return hydrantevent.ReasonStreamNotFound
 	case streams.ReasonShardNotFound:
 		return hydrantevent.ReasonShardNotFound
-	case streams.ReasonAccessDenied:
-		return hydrantevent.ReasonAccessDenied
-	case streams.ReasonKMSUnavailable:
-		return hydrantevent.ReasonKMSUnavailable
 	case streams.ReasonNotFound:
 		return hydrantevent.ReasonNotFound
 	default:

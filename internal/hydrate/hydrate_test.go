@@ -74,8 +74,7 @@ func TestEventsCarryTheFailureContextAsTheRecordHadIt(t *testing.T) {
 func TestMissingPartsMapOntoTheSchemasReasons(t *testing.T) {
 	for in, want := range map[string]string{
 		streams.ReasonTrimmed: hydrantevent.ReasonTrimmed, streams.ReasonStreamNotFound: hydrantevent.ReasonStreamNotFound,
-		streams.ReasonShardNotFound: hydrantevent.ReasonShardNotFound, streams.ReasonAccessDenied: hydrantevent.ReasonAccessDenied,
-		streams.ReasonKMSUnavailable: hydrantevent.ReasonKMSUnavailable, streams.ReasonNotFound: hydrantevent.ReasonNotFound,
+		streams.ReasonShardNotFound: hydrantevent.ReasonShardNotFound, streams.ReasonNotFound: hydrantevent.ReasonNotFound,
 		"something new": hydrantevent.ReasonOther,
 	} {
 		if got := failedReason(in); got != want {

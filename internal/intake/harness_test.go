@@ -39,6 +39,8 @@ type harnessOptions struct {
 	front func(t *testing.T, busURL string) string
 	// frontKinesis wraps the Kinesis emulator's URL for the function's reads; nil: direct.
 	frontKinesis func(t *testing.T, kinesisURL string) string
+	// frontDynamoDBStreams wraps DynamoDB Local's URL for the function's stream reads; nil: direct.
+	frontDynamoDBStreams func(t *testing.T, dynamoDBURL string) string
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -56,6 +58,9 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	t.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", url)
 	if o.frontKinesis != nil {
 		t.Setenv("AWS_ENDPOINT_URL_KINESIS", o.frontKinesis(t, h.ep.Kinesis))
+	}
+	if o.frontDynamoDBStreams != nil {
+		t.Setenv("AWS_ENDPOINT_URL_DYNAMODB_STREAMS", o.frontDynamoDBStreams(t, h.ep.DynamoDB))
 	}
 	awsCfg, err := awsclient.Load(ctx)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/hydrant-dev/hydrant/internal/streams/dynamodbjson"
 )
@@ -225,23 +224,5 @@ func (dynamoDBShards) sequenceNumber(rec types.Record) string {
 }
 
 func (dynamoDBShards) classify(err error) (errKind, string) {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return errOther, ""
-	}
-	switch ae.ErrorCode() {
-	case "ExpiredIteratorException":
-		return errExpired, ""
-	case "TrimmedDataAccessException":
-		return errPositionGone, ""
-	case "ResourceNotFoundException":
-		// The stream (its table deleted or stream disabled long ago) or shard is gone.
-		if strings.Contains(strings.ToLower(ae.ErrorMessage()), "shard") {
-			return errUnreadable, ReasonShardNotFound
-		}
-		return errUnreadable, ReasonStreamNotFound
-	case "AccessDeniedException":
-		return errUnreadable, ReasonAccessDenied
-	}
-	return errOther, ""
+	return readKind(ServiceDynamoDBStreams, err)
 }

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis/types"
-	"github.com/aws/smithy-go"
 
 	"github.com/hydrant-dev/hydrant/internal/streams/kpl"
 )
@@ -164,36 +162,4 @@ func (k kinesisShards) getRecords(ctx context.Context, r Range, it string, limit
 
 func (kinesisShards) sequenceNumber(rec types.Record) string { return aws.ToString(rec.SequenceNumber) }
 
-func (kinesisShards) classify(err error) (errKind, string) {
-	var ae smithy.APIError
-	if !errors.As(err, &ae) {
-		return errOther, ""
-	}
-	msg := strings.ToLower(ae.ErrorMessage())
-	mentionsSequence := strings.Contains(msg, "sequencenumber") || strings.Contains(msg, "sequence number")
-	switch ae.ErrorCode() {
-	case "ExpiredIteratorException":
-		return errExpired, ""
-	case "InvalidArgumentException":
-		// AWS refuses a StartingSequenceNumber that has been trimmed with
-		// InvalidArgumentException naming StartingSequenceNumber.
-		if mentionsSequence {
-			return errPositionGone, ""
-		}
-	case "ResourceNotFoundException":
-		switch {
-		case mentionsSequence:
-			// kinesis-local: "Unable to find record with provided SequenceNumber".
-			return errPositionGone, ""
-		case strings.Contains(msg, "shard"):
-			return errUnreadable, ReasonShardNotFound
-		default:
-			return errUnreadable, ReasonStreamNotFound
-		}
-	case "AccessDeniedException", "KMSAccessDeniedException":
-		return errUnreadable, ReasonAccessDenied
-	case "KMSDisabledException", "KMSInvalidStateException", "KMSNotFoundException", "KMSOptInRequired":
-		return errUnreadable, ReasonKMSUnavailable
-	}
-	return errOther, ""
-}
+func (kinesisShards) classify(err error) (errKind, string) { return readKind(ServiceKinesis, err) }

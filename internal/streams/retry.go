@@ -10,15 +10,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 )
 
-// Throttling error codes of the reads. A Kinesis shard serves 5 reads/s and
-// 2 MB/s shared by every consumer, the failed ESM included; a DynamoDB
-// Streams shard throttles beyond 2 concurrent readers.
-var throttleCodes = map[string]struct{}{
-	"ProvisionedThroughputExceededException": {}, // Kinesis GetRecords/GetShardIterator
-	"KMSThrottlingException":                 {}, // Kinesis, SSE-KMS streams
-	"LimitExceededException":                 {}, // DynamoDB Streams
-	"ThrottlingException":                    {},
-}
+// throttleCodes are the codes the error classification (classify.go) retries as throttling.
+// A Kinesis shard serves 5 reads/s and 2 MB/s shared by every consumer, the failed ESM
+// included; a DynamoDB Streams shard throttles beyond 2 concurrent readers.
+var throttleCodes = codesHandled(RetryThrottled)
 
 // Backoff is the delay policy for throttled reads: full jitter over an
 // exponential ceiling starting at Base and capped at Max.

@@ -82,8 +82,6 @@ const (
 	ReasonTrimmed        = "trimmed"          // older than the stream's retention
 	ReasonStreamNotFound = "stream-not-found" // stream (or its table) deleted
 	ReasonShardNotFound  = "shard-not-found"
-	ReasonAccessDenied   = "access-denied" // IAM or KMS refused the read
-	ReasonKMSUnavailable = "kms-unavailable"
 	// ReasonNotFound: the stream is readable but the range held fewer records
 	// than the batch size, or its start position does not exist.
 	ReasonNotFound = "not-found"

@@ -187,3 +187,44 @@ func ServiceUnavailable() AWSError {
 func EventBridgeThrottling() AWSError {
 	return AWSError{StatusCode: http.StatusBadRequest, Code: "ThrottlingException", Message: "Rate exceeded"}
 }
+
+// ---- Refused reads (IAM and KMS) ------------------------------------------------------------
+
+// KinesisAccessDenied is IAM's refusal of a Kinesis call (400 AccessDeniedException), worded as
+// IAM words an identity-based denial: "User: ARN is not authorized to perform: ACTION on
+// resource: ARN because no identity-based policy allows the ACTION action".
+func KinesisAccessDenied(principalARN, action, resourceARN string) AWSError {
+	return AWSError{StatusCode: http.StatusBadRequest, Code: "AccessDeniedException",
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", principalARN, action, resourceARN, action)}
+}
+
+// KinesisKMSAccessDenied is GetRecords' error on an SSE-KMS stream for a reader without
+// kms:Decrypt on its key, as recorded from AWS (an AWS SDK for Java trace: "Status Code: 400;
+// Error Code: KMSAccessDeniedException"): "User NAME is not authorized to decrypt records in
+// stream ACCOUNT:STREAM:CREATION".
+func KinesisKMSAccessDenied(user, accountID, streamName string) AWSError {
+	return AWSError{StatusCode: http.StatusBadRequest, Code: "KMSAccessDeniedException",
+		Message: fmt.Sprintf("User %s is not authorized to decrypt records in stream %s:%s:1700000000000", user, accountID, streamName)}
+}
+
+// KinesisKMSError is one of the other KMS errors GetRecords declares (KMSDisabledException,
+// KMSInvalidStateException, KMSNotFoundException, KMSOptInRequired, KMSThrottlingException),
+// all HTTP 400. No wire capture of their messages was found; the message is the API
+// reference's description of the code.
+func KinesisKMSError(code string) AWSError {
+	msg := map[string]string{
+		"KMSDisabledException":     "The request was rejected because the specified customer master key (CMK) isn't enabled.",
+		"KMSInvalidStateException": "The request was rejected because the state of the specified resource isn't valid for this request.",
+		"KMSNotFoundException":     "The request was rejected because the specified entity or resource can't be found.",
+		"KMSOptInRequired":         "The AWS access key ID needs a subscription for the service.",
+		"KMSThrottlingException":   "The request was denied due to request throttling.",
+	}[code]
+	return AWSError{StatusCode: http.StatusBadRequest, Code: code, Message: msg}
+}
+
+// DynamoDBAccessDenied is IAM's refusal of a DynamoDB or DynamoDB Streams call: 400 with the
+// `__type` "com.amazon.coral.service#AccessDeniedException" and IAM's wording.
+func DynamoDBAccessDenied(principalARN, action, resourceARN string) AWSError {
+	return AWSError{StatusCode: http.StatusBadRequest, Code: "AccessDeniedException", Type: "com.amazon.coral.service#AccessDeniedException",
+		Message: fmt.Sprintf("User: %s is not authorized to perform: %s on resource: %s because no identity-based policy allows the %s action", principalARN, action, resourceARN, action)}
+}
