@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
-	"github.com/hydrant-dev/hydrant/internal/failuretest"
-	"github.com/hydrant-dev/hydrant/internal/faultproxy"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
+	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
 
 // The integrity part of the fault and attack suite (issue 9): records that must not disappear

@@ -3,6 +3,8 @@ package streams_test
 import (
 	"context"
 	"errors"
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
@@ -195,4 +197,28 @@ func errorCode(errs ...error) string {
 		}
 	}
 	return ""
+}
+
+// TestErrorRulesAreDocumented keeps docs/failure-handling.md's classification table the code's:
+// every rule, in order, as rendered here.
+func TestErrorRulesAreDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/failure-handling.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want strings.Builder
+	for _, r := range streams.ErrorRules() {
+		cond := ""
+		if len(r.MessageHas) > 0 {
+			cond = " (message names " + strings.Join(r.MessageHas, " or ") + ")"
+		}
+		h := r.Handling.String()
+		if r.Handling == streams.Gone {
+			h = "reported gone: `RecordHydrationFailed`, reason `" + r.Reason + "`"
+		}
+		want.WriteString("| " + r.Service + " | `" + r.Code + "`" + cond + " | " + h + " | " + r.Why + " |\n")
+	}
+	if !strings.Contains(string(doc), want.String()) {
+		t.Fatalf("docs/failure-handling.md does not hold the error classification as the code has it; the rows should read:\n%s", want.String())
+	}
 }
