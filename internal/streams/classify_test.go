@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -118,7 +119,7 @@ func TestAccessRefusedIsNotGone(t *testing.T) {
 				} else {
 					api.recordsErr = apiErr(code, "refused")
 				}
-				rep, err := streams.NewKinesisReader(api, streams.WithPageLimit(2), fastRetryer(2), testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
+				rep, err := streams.NewKinesisReader(api, streams.WithPageLimit(2), streams.WithRetryer(streams.NewRetryer(streams.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond}, 2)), testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
 				var ae smithy.APIError
 				if !errors.As(err, &ae) || ae.ErrorCode() != code {
 					t.Fatalf("err = %v, want the %s returned", err, code)
