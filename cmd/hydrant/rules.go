@@ -101,6 +101,9 @@ func runRulesTest(_ context.Context, e env) int {
 		return exitUsage
 	}
 	pattern, err := eventpattern.CompileOptions(bytes.TrimSpace(patternText), eventpattern.Options{MaxSize: *maxSize})
+	if err == nil {
+		err = eventpattern.CheckComplexity(bytes.TrimSpace(patternText)) // as PutRule and TestEventPattern refuse it
+	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "hydrant rules test: pattern %s: %v\n", inputName(*patternFile), err)
 		return exitUsage

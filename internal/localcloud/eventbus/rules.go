@@ -28,6 +28,11 @@ const (
 // InvalidEventPatternException with the matcher's reason (which names the JSON path).
 func compilePattern(pattern string, opts eventpattern.Options) (*eventpattern.Pattern, *apiError) {
 	p, err := eventpattern.CompileOptions([]byte(pattern), opts)
+	if err == nil {
+		// AWS refuses some valid wildcard patterns as too complex, in PutRule and
+		// TestEventPattern alike.
+		err = eventpattern.CheckComplexity([]byte(pattern))
+	}
 	if err != nil {
 		return nil, invalidPattern(err)
 	}

@@ -79,3 +79,34 @@ func TestInvalidPatternMessage(t *testing.T) {
 		}
 	}
 }
+
+// TestRuleTooComplex: AWS refuses content_wildcard_complex_EXC's pattern in TestEventPattern
+// with InvalidEventPatternException "Event pattern is not valid. Reason: Rule is too complex -
+// try using fewer wildcard characters or fewer repeating character sequences after a wildcard
+// character" (LocalStack test_events_patterns.py::TestEventPattern::
+// test_event_pattern[content_wildcard_complex_EXC], recorded 15-10-2025) and accepts
+// content_wildcard_simplified's; PutRule applies the same check (event-ruler's README).
+func TestRuleTooComplex(t *testing.T) {
+	h := newHarness(t)
+	bus, _ := h.bus("complex")
+	const event = `{"id":"1","source":"test-source","detail-type":"test-detail-type","account":"123456789012","region":"us-east-2","time":"2022-07-13T13:48:01Z","EventBusArn":"arn:aws:events:us-east-1:123456789012:event-bus/myEventBus"}`
+	const complex = `{"EventBusArn":[{"wildcard":"*:*:*:*:*:event-bus/*"}]}`
+	const simplified = `{"EventBusArn":[{"wildcard":"arn:aws:events:us-east-1:*:event-bus/*"}]}`
+	const reason = "Event pattern is not valid. Reason: Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character"
+
+	_, err1 := h.eb.TestEventPattern(h.ctx(), &eventbridge.TestEventPatternInput{EventPattern: aws.String(complex), Event: aws.String(event)})
+	_, err2 := h.eb.PutRule(h.ctx(), &eventbridge.PutRuleInput{Name: aws.String(h.name("complex")), EventBusName: aws.String(bus), EventPattern: aws.String(complex)})
+	for _, err := range []error{err1, err2} {
+		var api smithy.APIError
+		if !errors.As(err, &api) || api.ErrorCode() != "InvalidEventPatternException" || !strings.HasPrefix(api.ErrorMessage(), reason) {
+			t.Errorf("got %v; want InvalidEventPatternException %q", err, reason)
+		}
+	}
+	out, err := h.eb.TestEventPattern(h.ctx(), &eventbridge.TestEventPatternInput{EventPattern: aws.String(simplified), Event: aws.String(event)})
+	if err != nil || !out.Result {
+		t.Fatalf("simplified pattern: %+v, %v; want Result true", out, err)
+	}
+	if _, err := h.eb.PutRule(h.ctx(), &eventbridge.PutRuleInput{Name: aws.String(h.name("simplified")), EventBusName: aws.String(bus), EventPattern: aws.String(simplified)}); err != nil {
+		t.Fatalf("PutRule simplified: %v", err)
+	}
+}
