@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/hydrant-dev/hydrant/internal/targetkind"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/lambda"
@@ -15,19 +16,21 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// TargetKind is what a subscription delivers to.
-type TargetKind string
+// TargetKind is what a subscription delivers to: a kind of the one registry of target kinds
+// (internal/targetkind), which the local EventBridge endpoint also serves.
+type TargetKind = targetkind.Kind
 
 // Target kinds.
 const (
-	TargetSQS            TargetKind = "sqs"
-	TargetLambda         TargetKind = "lambda"
-	TargetSNS            TargetKind = "sns"
-	TargetEventBus       TargetKind = "eventbus" // another bus, in this or another account
-	TargetAPIDestination TargetKind = "apidestination"
+	TargetSQS            = targetkind.SQS
+	TargetLambda         = targetkind.Lambda
+	TargetSNS            = targetkind.SNS
+	TargetEventBus       = targetkind.EventBus // another bus, in this or another account
+	TargetAPIDestination = targetkind.APIDestination
 )
 
-// TargetKinds lists the kinds a subscription accepts.
+// TargetKinds lists the kinds a subscription accepts. The router itself also targets an SQS
+// queue (the catch-all) and a Firehose delivery stream (the archive).
 var TargetKinds = []TargetKind{TargetSQS, TargetLambda, TargetSNS, TargetEventBus, TargetAPIDestination}
 
 // StreamSelector selects the streams of a subscription: an exact ARN, or an ARN prefix.

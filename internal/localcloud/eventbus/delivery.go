@@ -162,24 +162,12 @@ func (d *dispatcher) close(ctx context.Context) {
 // deliver sends the job's event to its target once.
 func (s *Server) deliver(ctx context.Context, j *job) error {
 	t := j.target
-	if t.kind == kindBus {
-		return s.sendBus(t, j.ev)
-	}
 	body, err := t.input(j.ev, j.ruleName, j.ruleARN)
 	if err != nil {
 		return &deliveryError{Code: "SDK_CLIENT_ERROR", Err: fmt.Errorf("build input for target %s: %w", t.spec.ID, err)}
 	}
-	switch t.kind {
-	case kindSQS:
-		return s.sendSQS(ctx, t, j.ev, body)
-	case kindSNS:
-		return s.sendSNS(ctx, t, body)
-	case kindLambda:
-		return s.sendLambda(ctx, t, body)
-	case kindFirehose:
-		return s.sendFirehose(ctx, t, body)
-	case kindAPIDestination:
-		return s.sendAPIDestination(ctx, t, body)
+	if send := deliverers[t.kind]; send != nil {
+		return send(s, ctx, t, j.ev, body)
 	}
 	return noResource("target %s has an unknown kind", t.spec.Arn)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
+	"github.com/hydrant-dev/hydrant/internal/targetkind"
 )
 
 var (
@@ -222,7 +223,7 @@ func (s *Server) putTargets(_ context.Context, body []byte) (any, *apiError) {
 		return nil, aerr
 	}
 	for _, t := range parsed {
-		if t.kind == kindAPIDestination {
+		if t.kind == targetkind.APIDestination {
 			if _, ok := s.destinations[t.spec.Arn]; !ok {
 				return nil, notFound("API destination %s does not exist.", t.spec.Arn)
 			}

@@ -1,40 +1,48 @@
 package eventbus
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sns"
-	"github.com/aws/aws-sdk-go-v2/service/sqs"
-	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/smithy-go"
+	"github.com/hydrant-dev/hydrant/internal/targetkind"
 )
 
-type targetKind int
+// deliverer sends one event (body is the target's input for it) to a target of one kind.
+type deliverer func(s *Server, ctx context.Context, t *target, ev *busEvent, body []byte) error
 
-const (
-	kindSQS targetKind = iota + 1
-	kindSNS
-	kindBus
-	kindLambda
-	kindFirehose
-	kindAPIDestination
-)
+// deliverers has a deliverer for each kind of the targetkind registry, each in its own file
+// (target_<kind>.go); TestEveryRegisteredKindIsDelivered keeps the two in step.
+var deliverers = map[targetkind.Kind]deliverer{
+	targetkind.SQS:            (*Server).sendSQS,
+	targetkind.SNS:            (*Server).sendSNS,
+	targetkind.EventBus:       (*Server).sendBus,
+	targetkind.Lambda:         (*Server).sendLambda,
+	targetkind.Firehose:       (*Server).sendFirehose,
+	targetkind.APIDestination: (*Server).sendAPIDestination,
+}
+
+// TargetKinds lists the kinds of target the endpoint delivers to.
+func TargetKinds() []targetkind.Kind {
+	kinds := make([]targetkind.Kind, 0, len(deliverers))
+	for _, s := range targetkind.All() {
+		if _, ok := deliverers[s.Kind]; ok {
+			kinds = append(kinds, s.Kind)
+		}
+	}
+	return kinds
+}
 
 // target is a rule's target, parsed once at PutTargets.
 type target struct {
 	spec       Target
 	raw        json.RawMessage // as received, returned by ListTargetsByRule
-	kind       targetKind
+	kind       targetkind.Kind
 	resource   string // queue, topic, bus, function, stream name
 	transform  *transformer
 	inputPath  *jsonPath
@@ -48,15 +56,6 @@ const (
 	defaultMaxAge     = 24 * time.Hour
 )
 
-// parseARN splits arn:partition:service:region:account:resource.
-func parseARN(arn string) (service, region, account, resource string, ok bool) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[2] == "" || parts[5] == "" {
-		return "", "", "", "", false
-	}
-	return parts[2], parts[3], parts[4], parts[5], true
-}
-
 func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
 	t := &target{raw: raw, maxRetries: defaultMaxRetries, maxAge: defaultMaxAge}
 	if err := json.Unmarshal(raw, &t.spec); err != nil {
@@ -66,28 +65,16 @@ func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
 	if !targetIDRE.MatchString(spec.ID) {
 		return nil, validationError("1 validation error detected: Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length between 1 and 64.", spec.ID, n)
 	}
-	service, _, _, resource, ok := parseARN(spec.Arn)
-	if !ok {
-		return nil, validationError("Parameter %s is not valid for target %s: not an ARN.", spec.Arn, spec.ID)
-	}
+	kind, resource, err := targetkind.Parse(spec.Arn)
 	switch {
-	case service == "sqs":
-		t.kind, t.resource = kindSQS, resource
-		if strings.HasSuffix(resource, ".fifo") && (spec.SqsParameters == nil || spec.SqsParameters.MessageGroupID == "") {
-			return nil, validationError("Parameter(s) SqsParameters must be specified for target: %s.", spec.ID)
-		}
-	case service == "sns":
-		t.kind, t.resource = kindSNS, resource
-	case service == "events" && strings.HasPrefix(resource, "event-bus/"):
-		t.kind, t.resource = kindBus, strings.TrimPrefix(resource, "event-bus/")
-	case service == "events" && strings.HasPrefix(resource, "api-destination/"):
-		t.kind, t.resource = kindAPIDestination, strings.TrimPrefix(resource, "api-destination/")
-	case service == "lambda" && strings.HasPrefix(resource, "function:"):
-		t.kind, t.resource = kindLambda, strings.TrimPrefix(resource, "function:")
-	case service == "firehose" && strings.HasPrefix(resource, "deliverystream/"):
-		t.kind, t.resource = kindFirehose, strings.TrimPrefix(resource, "deliverystream/")
-	default:
-		return nil, validationError("Target %s: ARN %s is a target type the local EventBridge endpoint does not deliver to (supported: SQS, SNS, event buses, Lambda functions, Firehose delivery streams, API destinations).", spec.ID, spec.Arn)
+	case errors.Is(err, targetkind.ErrNotARN):
+		return nil, validationError("Parameter %s is not valid for target %s: not an ARN.", spec.Arn, spec.ID)
+	case err != nil || deliverers[kind] == nil:
+		return nil, validationError("Target %s: ARN %s is a target type the local EventBridge endpoint does not deliver to (supported: %s).", spec.ID, spec.Arn, targetkind.Labels())
+	}
+	t.kind, t.resource = kind, resource
+	if kind == targetkind.SQS && strings.HasSuffix(resource, ".fifo") && (spec.SqsParameters == nil || spec.SqsParameters.MessageGroupID == "") {
+		return nil, validationError("Parameter(s) SqsParameters must be specified for target: %s.", spec.ID)
 	}
 	inputs := 0
 	for _, set := range []bool{spec.Input != nil, spec.InputPath != nil, spec.InputTransformer != nil} {
@@ -98,7 +85,7 @@ func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
 	if inputs > 1 {
 		return nil, validationError("Only one of Input, InputPath, or InputTransformer must be provided for target %s.", spec.ID)
 	}
-	if inputs > 0 && t.kind == kindBus {
+	if inputs > 0 && t.kind == targetkind.EventBus {
 		return nil, validationError("Target %s: Input, InputPath and InputTransformer are not supported for event bus targets; the event is sent on as it is.", spec.ID)
 	}
 	if spec.Input != nil && !json.Valid([]byte(*spec.Input)) {
@@ -133,9 +120,9 @@ func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
 		}
 	}
 	if dl := spec.DeadLetterConfig; dl != nil && dl.Arn != "" {
-		if svc, _, _, res, ok := parseARN(dl.Arn); !ok || svc != "sqs" {
+		if q, err := arn.Parse(dl.Arn); err != nil || q.Service != "sqs" || q.Resource == "" {
 			return nil, validationError("DeadLetterConfig.Arn %s of target %s is not an SQS queue ARN.", dl.Arn, spec.ID)
-		} else if strings.HasSuffix(res, ".fifo") {
+		} else if strings.HasSuffix(q.Resource, ".fifo") {
 			return nil, validationError("DeadLetterConfig.Arn %s of target %s is a FIFO queue; EventBridge dead-letter queues must be standard queues.", dl.Arn, spec.ID)
 		}
 	}
@@ -179,6 +166,7 @@ type deliveryError struct {
 }
 
 func (e *deliveryError) Error() string { return e.Code + ": " + e.Err.Error() }
+
 func (e *deliveryError) Unwrap() error { return e.Err }
 
 func noResource(format string, args ...any) *deliveryError {
@@ -206,166 +194,4 @@ func classifyAWS(err error) *deliveryError {
 	}
 	// No answer from the service at all: connection refused, DNS, timeout.
 	return &deliveryError{Code: "SDK_CLIENT_ERROR", Retryable: true, Err: err}
-}
-
-// noSDKRetries leaves retrying to the target's RetryPolicy, as EventBridge's own attempts do.
-func noSQSRetries(o *sqs.Options) { o.RetryMaxAttempts = 1 }
-func noSNSRetries(o *sns.Options) { o.RetryMaxAttempts = 1 }
-
-// queueURL resolves a queue ARN through GetQueueUrl (the emulator's URLs are its own).
-func (s *Server) queueURL(ctx context.Context, queueARN string) (string, *deliveryError) {
-	if s.opts.SQS == nil {
-		return "", &deliveryError{Code: "SDK_CLIENT_ERROR", Err: errors.New("the local EventBridge endpoint has no SQS client configured")}
-	}
-	_, _, account, name, ok := parseARN(queueARN)
-	if !ok {
-		return "", noResource("queue ARN %s is not valid", queueARN)
-	}
-	in := &sqs.GetQueueUrlInput{QueueName: aws.String(name)}
-	if account != "" && account != s.opts.AccountID {
-		in.QueueOwnerAWSAccountId = aws.String(account)
-	}
-	out, err := s.opts.SQS.GetQueueUrl(ctx, in, noSQSRetries)
-	if err != nil {
-		var missing *sqstypes.QueueDoesNotExist
-		if errors.As(err, &missing) {
-			return "", noResource("queue %s does not exist: %v", queueARN, err)
-		}
-		return "", classifyAWS(fmt.Errorf("get queue url %s: %w", queueARN, err))
-	}
-	return aws.ToString(out.QueueUrl), nil
-}
-
-func (s *Server) sendSQS(ctx context.Context, t *target, ev *busEvent, body []byte) error {
-	url, derr := s.queueURL(ctx, t.spec.Arn)
-	if derr != nil {
-		return derr
-	}
-	in := &sqs.SendMessageInput{QueueUrl: aws.String(url), MessageBody: aws.String(string(body))}
-	if strings.HasSuffix(t.resource, ".fifo") {
-		in.MessageGroupId = aws.String(t.spec.SqsParameters.MessageGroupID)
-		// EventBridge deduplicates FIFO deliveries by event id.
-		in.MessageDeduplicationId = aws.String(ev.id)
-	}
-	if _, err := s.opts.SQS.SendMessage(ctx, in, noSQSRetries); err != nil {
-		return classifyAWS(fmt.Errorf("send message to %s: %w", t.spec.Arn, err))
-	}
-	return nil
-}
-
-func (s *Server) sendSNS(ctx context.Context, t *target, body []byte) error {
-	if s.opts.SNS == nil {
-		return &deliveryError{Code: "SDK_CLIENT_ERROR", Err: errors.New("the local EventBridge endpoint has no SNS client configured")}
-	}
-	if _, err := s.opts.SNS.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(t.spec.Arn), Message: aws.String(string(body))}, noSNSRetries); err != nil {
-		return classifyAWS(fmt.Errorf("publish to %s: %w", t.spec.Arn, err))
-	}
-	return nil
-}
-
-func (s *Server) sendLambda(ctx context.Context, t *target, body []byte) error {
-	s.mu.RLock()
-	fn, ok := s.functions[t.spec.Arn]
-	s.mu.RUnlock()
-	if !ok {
-		return noResource("function %s is not registered with the local EventBridge endpoint", t.spec.Arn)
-	}
-	if err := fn(ctx, body); err != nil {
-		return &deliveryError{Code: "ERROR_FROM_TARGET", Retryable: true, Err: fmt.Errorf("invoke %s: %w", t.spec.Arn, err)}
-	}
-	return nil
-}
-
-// sendBus puts the event, unchanged and with the same id, on another bus of this endpoint.
-func (s *Server) sendBus(t *target, ev *busEvent) error {
-	s.mu.RLock()
-	b, ok := s.buses[t.resource]
-	s.mu.RUnlock()
-	if !ok {
-		return noResource("event bus %s does not exist", t.spec.Arn)
-	}
-	if ev.hops >= maxBusHops {
-		return &deliveryError{Code: "SDK_CLIENT_ERROR", Err: fmt.Errorf("event %s has crossed %d buses; the bus-to-bus loop stops here", ev.id, ev.hops)}
-	}
-	next := &busEvent{id: ev.id, time: ev.time, ingested: ev.ingested, raw: ev.raw, hops: ev.hops + 1}
-	s.archiveEvent(b, next)
-	s.route(b, next, nil)
-	return nil
-}
-
-// maxBusHops stops an event that rules send round a cycle of buses.
-const maxBusHops = 8
-
-func (s *Server) sendAPIDestination(ctx context.Context, t *target, body []byte) error {
-	s.mu.RLock()
-	d, ok := s.destinations[t.spec.Arn]
-	var conn *connection
-	if ok {
-		conn = s.connections[d.connectionArn]
-	}
-	s.mu.RUnlock()
-	if !ok {
-		return noResource("API destination %s does not exist", t.spec.Arn)
-	}
-	endpoint := d.endpoint
-	params := t.spec.HTTPParameters
-	if params != nil {
-		for _, v := range params.PathParameterValues {
-			endpoint = strings.Replace(endpoint, "*", url.PathEscape(v), 1)
-		}
-	}
-	u, err := url.Parse(endpoint)
-	if err != nil {
-		return noResource("API destination %s endpoint %q: %v", t.spec.Arn, endpoint, err)
-	}
-	q := u.Query()
-	if params != nil {
-		for k, v := range params.QueryStringParameters {
-			q.Set(k, v)
-		}
-	}
-	var method = d.method
-	var reqBody *bytes.Reader
-	if method == http.MethodGet || method == http.MethodHead || method == http.MethodDelete {
-		reqBody = bytes.NewReader(nil)
-	} else {
-		reqBody = bytes.NewReader(body)
-	}
-	if conn != nil {
-		conn.applyQuery(q)
-	}
-	u.RawQuery = q.Encode()
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), reqBody)
-	if err != nil {
-		return noResource("API destination %s: %v", t.spec.Arn, err)
-	}
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", "Amazon/EventBridge/ApiDestinations")
-	if params != nil {
-		for k, v := range params.HeaderParameters {
-			req.Header.Set(k, v)
-		}
-	}
-	if conn != nil {
-		conn.applyHeaders(req.Header)
-	}
-	resp, err := s.opts.HTTPClient.Do(req)
-	if err != nil {
-		var dnsErr *net.DNSError
-		if errors.As(err, &dnsErr) && dnsErr.IsNotFound {
-			return noResource("API destination %s: %v", t.spec.Arn, err)
-		}
-		return &deliveryError{Code: "SDK_CLIENT_ERROR", Retryable: true, Err: fmt.Errorf("call API destination %s: %w", t.spec.Arn, err)}
-	}
-	resp.Body.Close()
-	if resp.StatusCode < 300 {
-		return nil
-	}
-	// EventBridge retries 401, 407, 409, 429 and 5xx from an API destination, not other 4xx.
-	retry := resp.StatusCode >= 500 || resp.StatusCode == 401 || resp.StatusCode == 407 || resp.StatusCode == 409 || resp.StatusCode == 429
-	code := "ERROR_FROM_TARGET"
-	if resp.StatusCode == 429 {
-		code = "THROTTLING"
-	}
-	return &deliveryError{Code: code, Retryable: retry, Err: fmt.Errorf("API destination %s answered %s", t.spec.Arn, resp.Status)}
 }

@@ -20,7 +20,7 @@ func (s *Server) AddDeliveryStream(name string, cfg firehose.Config) error {
 	return nil
 }
 
-func (s *Server) sendFirehose(ctx context.Context, t *target, body []byte) error {
+func (s *Server) sendFirehose(ctx context.Context, t *target, _ *busEvent, body []byte) error {
 	s.mu.RLock()
 	f, ok := s.firehoses[t.resource]
 	s.mu.RUnlock()
