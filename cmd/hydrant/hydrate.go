@@ -20,9 +20,9 @@ import (
 
 // Exit codes of `hydrant hydrate`.
 const (
-	hydrateOK      = 0 // every record of the range was recovered (and published, with --publish)
+	hydrateOK      = 0 // every record of the range was hydrated whole (and published, with --publish)
 	hydrateFailed  = 1 // an AWS call failed: nothing can be said about the range
-	hydrateMissing = 3 // some records are missing; each is reported on stderr as JSON
+	hydrateMissing = 3 // some records were not hydrated whole (missing, or not decodable); each is reported on stderr as JSON
 )
 
 const hydrateUsage = `usage: hydrant hydrate --failure FILE [--publish --bus NAME [--bucket NAME]] [flags]
@@ -33,8 +33,8 @@ failed records back with the SDK's standard configuration (AWS_ENDPOINT_URL_<SER
 and prints one RecordHydrated event per record as a JSON line on stdout. With --publish it puts
 the events on the bus instead, as the hydrate function does.
 
-Exit codes: 0 every record recovered, 3 some missing (each on stderr as JSON), 2 bad input,
-1 an AWS call failed.
+Exit codes: 0 every record hydrated whole, 3 some not (missing, or a corrupt KPL aggregate:
+each RecordHydrationFailed on stderr as JSON with its reason), 2 bad input, 1 an AWS call failed.
 
 flags:
 `
@@ -129,7 +129,7 @@ func runHydrate(ctx context.Context, e env) int {
 			Missing any `json:"missing"`
 		}{m})
 	}
-	if len(res.Missing) > 0 {
+	if !res.Complete() {
 		return hydrateMissing
 	}
 	return hydrateOK

@@ -77,12 +77,18 @@ func New(cfg Config) *Hydrator {
 
 // Result counts what hydrating one message produced.
 type Result struct {
-	Failures int               // on-failure records handled (an S3 notification may name several)
-	Hydrated int               // RecordHydrated events emitted
-	Failed   int               // RecordHydrationFailed events emitted
-	Bytes    int64             // record data bytes recovered
-	Missing  []streams.Missing // parts of ranges that could not be read
+	Failures int   // on-failure records handled (an S3 notification may name several)
+	Hydrated int   // RecordHydrated events emitted
+	Failed   int   // RecordHydrationFailed events emitted
+	Bytes    int64 // record data bytes recovered
+	// Missing lists every part of a range not hydrated whole, one per RecordHydrationFailed:
+	// records that could not be read back, and records read that could not be decoded (a
+	// corrupt KPL aggregate, Reason hydrantevent.ReasonCorruptAggregate).
+	Missing []streams.Missing
 }
+
+// Complete reports whether every record was hydrated whole: no RecordHydrationFailed.
+func (r Result) Complete() bool { return r.Failed == 0 && len(r.Missing) == 0 }
 
 func (r *Result) add(o Result) {
 	r.Failures += o.Failures
@@ -165,6 +171,8 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 		}
 		if d, ok := e.Detail.(*hydrantevent.RecordHydrationFailed); ok {
 			res.Failed++
+			res.Missing = append(res.Missing, streams.Missing{ShardID: d.ShardID, StartSequenceNumber: d.Missing.StartSequenceNumber,
+				EndSequenceNumber: d.Missing.EndSequenceNumber, Count: d.Missing.Count, Reason: d.Reason, Detail: d.Message})
 			log.Warn("record hydration failed", slog.String("sequenceNumber", d.Missing.StartSequenceNumber), slog.String("reason", d.Reason), slog.String("message", d.Message))
 		} else {
 			res.Hydrated++
