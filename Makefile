@@ -6,8 +6,8 @@ SHELL := /bin/bash
 test: ## every test, against emulators started (and stopped) by scripts/test
 	scripts/test
 
-demo: ## the whole router on local emulators: good and poison records, where each poison record went (ARGS=--json for JSON)
-	scripts/demo $(ARGS)
+demo: ## the whole router on local emulators: good and poison records, where each poison record went (ARGS=--json for JSON; `@` keeps the command off stdout)
+	@scripts/demo $(ARGS)
 
 bench: ## the benchmarks whose figures docs/benchmarks.md records
 	scripts/test -bench

@@ -14,6 +14,7 @@ const (
 	demoPass   = 0 // every poison record reached every destination the rules promise; no good record did
 	demoFail   = 1 // the verdict failed (a report is printed), or the local cloud could not run
 	demoBroken = 3 // the report could not be written
+	// exitInterrupted (130): Ctrl-C or SIGTERM before the report
 )
 
 const demoUsage = `usage: hydrant demo [--json] [--stack NAME] [--timeout DURATION]
@@ -26,7 +27,8 @@ and Hydrant hydrates and routes them, then prints for every poison record where 
 and a one-line verdict. Progress goes to standard error. Emulators it started are stopped.
 
 Exit codes: 0 every poison record reached every destination the rules promise and no good
-record did, 1 it did not (or the local cloud could not run), 2 bad input.
+record did, 1 it did not (or the local cloud could not run), 2 bad input, 3 the report could
+not be written, 130 interrupted (Ctrl-C, SIGTERM).
 
 flags:
 `
@@ -56,12 +58,18 @@ func runDemo(ctx context.Context, e env) int {
 	}
 	s, err := startLocal(ctx, cfg, root, log, e.stderr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(e.stderr, "hydrant demo")
+		}
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 		return demoFail
 	}
 	rep, runErr := demo.Run(ctx, s.cloud, demo.Options{Timeout: *timeout, Progress: e.stderr})
 	if err := s.close(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
+	}
+	if ctx.Err() != nil {
+		return interrupted(e.stderr, "hydrant demo")
 	}
 	if runErr != nil {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", runErr)

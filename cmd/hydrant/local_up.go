@@ -2,11 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -23,7 +25,7 @@ const (
 	localUpFailed = 1 // the emulators or the deployment failed
 )
 
-const localUpUsage = `usage: hydrant local up [--stack NAME] [--dir DIR] [--log-level LEVEL]
+const localUpUsage = `usage: hydrant local up [--stack NAME] [--json] [--dir DIR] [--log-level LEVEL]
 
 Deploys the Pulumi program (infra/) with the configuration of Pulumi.NAME.yaml onto the local
 cloud: queues and topics on goaws, buckets on gofakes3 (behind an S3 proxy that sends bucket
@@ -32,10 +34,13 @@ archives on a local EventBridge endpoint, functions in-process and event source 
 local pollers. Emulators named by AWS_ENDPOINT_URL_<SERVICE> are reused; otherwise it starts
 them (scripts/emulators) and stops them on exit.
 
-Prints the resources, then the environment that points the AWS CLI or an SDK at the local
-cloud, and runs until interrupted (Ctrl-C, SIGTERM).
+Prints what you need to use it: the event buses, the queues with their URLs, the streams,
+tables, buckets, functions and schemas, then the environment that points the AWS CLI, an SDK
+and hydrant hydrate at the local cloud (--json: all of that and every resource, as one JSON
+object), and runs until interrupted (Ctrl-C, SIGTERM).
 
-Exit codes: 0 stopped after an interrupt, 1 the emulators or the deployment failed, 2 bad input.
+Exit codes: 0 stopped after an interrupt, 1 the emulators or the deployment failed, 2 bad input,
+130 interrupted before the stack was deployed.
 
 flags:
 `
@@ -134,34 +139,131 @@ func (s *localSession) close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// printResources lists the deployment.
-func printResources(w io.Writer, c *localcloud.Cloud) {
-	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "TYPE\tNAME\tMODE\tPHYSICAL\tNOTE")
+// localItem is one resource of the summary: its logical name (the program's) and what a
+// person types to reach it.
+type localItem struct {
+	Name     string `json:"name"`               // the program's (logical) name
+	Physical string `json:"physical,omitempty"` // the name on the emulator
+	ARN      string `json:"arn,omitempty"`
+	URL      string `json:"url,omitempty"`  // queues
+	Note     string `json:"note,omitempty"` // e.g. a table's stream
+}
+
+// localSummary is what `hydrant local up` prints: as text, the parts a person uses; as JSON,
+// the same plus every resource.
+type localSummary struct {
+	Stack     string                `json:"stack"`
+	Buses     []localItem           `json:"buses"`
+	Queues    []localItem           `json:"queues"`
+	Topics    []localItem           `json:"topics"`
+	Streams   []localItem           `json:"streams"`
+	Tables    []localItem           `json:"tables"`
+	Buckets   []localItem           `json:"buckets"`
+	Functions []localItem           `json:"functions"`
+	Schemas   []string              `json:"schemas"`
+	Env       []localEnvVar         `json:"env"`
+	Resources []localcloud.Resource `json:"resources"`
+}
+
+type localEnvVar struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// summarize groups the deployment's resources by what a person does with them.
+func summarize(stackName string, c *localcloud.Cloud) localSummary {
+	sum := localSummary{Stack: stackName, Resources: []localcloud.Resource{}}
+	groups := map[string]*[]localItem{
+		"aws:cloudwatch/eventBus:EventBus": &sum.Buses,
+		"aws:sqs/queue:Queue":              &sum.Queues,
+		"aws:sns/topic:Topic":              &sum.Topics,
+		"aws:kinesis/stream:Stream":        &sum.Streams,
+		"aws:dynamodb/table:Table":         &sum.Tables,
+		"aws:s3/bucket:Bucket":             &sum.Buckets,
+		"aws:lambda/function:Function":     &sum.Functions,
+	}
+	for _, g := range groups {
+		*g = []localItem{}
+	}
 	for _, r := range c.Resources() {
 		if r.Mode == localcloud.ModeComponent {
 			continue
 		}
-		phys := r.Physical
-		if phys == "" {
-			phys = r.ID
+		sum.Resources = append(sum.Resources, r)
+		g, ok := groups[r.Type]
+		if !ok {
+			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", r.Type, r.Name, r.Mode, phys, r.Note)
-	}
-	tw.Flush()
-	if ss := c.Schemas(); len(ss) > 0 {
-		fmt.Fprintln(w, "\nschemas:")
-		for _, s := range ss {
-			fmt.Fprintf(w, "  %s/%s (%s, version %s)\n", s.Registry, s.Name, s.Type, s.Version)
+		it := localItem{Name: r.Name, Physical: r.Physical, ARN: r.ARN}
+		switch r.Type {
+		case "aws:sqs/queue:Queue":
+			it.URL = r.ID // the local cloud's queue URL, on its own SQS endpoint
+		case "aws:dynamodb/table:Table":
+			// Its stream, which the note names first ("stream ARN; encryption accepted, ...").
+			if arn, ok := strings.CutPrefix(r.Note, "stream "); ok {
+				it.Note, _, _ = strings.Cut(arn, ";")
+				it.Note = "stream " + it.Note
+			}
 		}
+		*g = append(*g, it)
 	}
+	sum.Schemas = []string{}
+	for _, s := range c.Schemas() {
+		sum.Schemas = append(sum.Schemas, fmt.Sprintf("%s/%s (%s, version %s)", s.Registry, s.Name, s.Type, s.Version))
+	}
+	for _, kv := range c.Env() {
+		sum.Env = append(sum.Env, localEnvVar{kv[0], kv[1]})
+	}
+	// hydrant hydrate --publish reads its bus from HYDRANT_EVENT_BUS, as the function does.
+	if len(sum.Buses) == 1 {
+		sum.Env = append(sum.Env, localEnvVar{"HYDRANT_EVENT_BUS", sum.Buses[0].Physical})
+	}
+	return sum
 }
 
-// printEnv prints the export lines for the AWS CLI and SDKs.
-func printEnv(w io.Writer, c *localcloud.Cloud) {
-	for _, kv := range c.Env() {
-		fmt.Fprintf(w, "export %s=%s\n", kv[0], kv[1])
+// writeText prints the summary for a person: one short line per resource they would use.
+func (s localSummary) writeText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 2, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "stack %s deployed on the local cloud: %d resources (all of them: hydrant local up --json)\n", s.Stack, len(s.Resources))
+	section := func(title string, items []localItem, value func(localItem) string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(tw, "\n%s\n", title)
+		for _, it := range items {
+			fmt.Fprintf(tw, "  %s\t%s\n", it.Name, value(it))
+		}
 	}
+	physical := func(it localItem) string { return it.Physical }
+	section("event buses", s.Buses, physical)
+	section("queues (URL)", s.Queues, func(it localItem) string { return it.URL })
+	section("topics (ARN)", s.Topics, func(it localItem) string { return it.ARN })
+	section("streams", s.Streams, physical)
+	section("tables", s.Tables, func(it localItem) string {
+		if it.Note == "" {
+			return it.Physical
+		}
+		return it.Physical + "  (" + it.Note + ")"
+	})
+	section("buckets", s.Buckets, physical)
+	section("functions (in-process)", s.Functions, physical)
+	if len(s.Schemas) > 0 {
+		fmt.Fprintln(tw, "\nschemas")
+		for _, sc := range s.Schemas {
+			fmt.Fprintf(tw, "  %s\n", sc)
+		}
+	}
+	fmt.Fprintf(tw, "\n# point the AWS CLI, an SDK and hydrant hydrate at the local cloud (stack %s):\n", s.Stack)
+	for _, kv := range s.Env {
+		fmt.Fprintf(tw, "export %s=%s\n", kv.Name, kv.Value)
+	}
+	return tw.Flush()
+}
+
+func (s localSummary) writeJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(s)
 }
 
 func runLocalUp(ctx context.Context, e env) int {
@@ -169,6 +271,7 @@ func runLocalUp(ctx context.Context, e env) int {
 	fs.SetOutput(e.stderr)
 	fs.Usage = func() { fmt.Fprint(e.stderr, localUpUsage); fs.PrintDefaults() }
 	lf := addLocalFlags(fs, "info")
+	asJSON := fs.Bool("json", false, "print the deployment as one JSON object (every resource, the queues' URLs, the environment)")
 	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
 		return code
 	}
@@ -179,12 +282,20 @@ func runLocalUp(ctx context.Context, e env) int {
 	}
 	s, err := startLocal(ctx, cfg, root, log, e.stderr)
 	if err != nil {
+		if ctx.Err() != nil {
+			return interrupted(e.stderr, "hydrant local up")
+		}
 		fmt.Fprintf(e.stderr, "hydrant local up: %v\n", err)
 		return localUpFailed
 	}
-	printResources(e.stdout, s.cloud)
-	fmt.Fprintf(e.stdout, "\n# point the AWS CLI or an SDK at the local cloud (stack %s):\n", cfg.Stack)
-	printEnv(e.stdout, s.cloud)
+	sum := summarize(cfg.Stack, s.cloud)
+	write := sum.writeText
+	if *asJSON {
+		write = sum.writeJSON
+	}
+	if err := write(e.stdout); err != nil {
+		fmt.Fprintf(e.stderr, "hydrant local up: write: %v\n", err)
+	}
 	fmt.Fprintln(e.stderr, "\nlocal cloud running; Ctrl-C to stop")
 	<-ctx.Done()
 	fmt.Fprintln(e.stderr, "stopping...")

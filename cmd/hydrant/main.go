@@ -35,6 +35,18 @@ type command struct {
 // exitUsage is the exit code for bad input of any kind.
 const exitUsage = 2
 
+// exitInterrupted is the exit code of a command that Ctrl-C or SIGTERM stopped before it had
+// done its work: 128 + SIGINT, what a shell reports for a process killed by Ctrl-C.
+const exitInterrupted = 130
+
+// interrupted reports an interrupted command in one line (the errors the cancellation caused
+// inside, such as a killed child process, say nothing more) and returns exitInterrupted. The
+// caller has already stopped what it started.
+func interrupted(stderr io.Writer, name string) int {
+	fmt.Fprintf(stderr, "%s: interrupted\n", name)
+	return exitInterrupted
+}
+
 func commands() map[string]command {
 	return map[string]command{
 		// Each sub-command's file adds its entry here.
