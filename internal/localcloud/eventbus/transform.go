@@ -179,12 +179,15 @@ type transformContext struct {
 	ingested          time.Time
 }
 
-// render fills the template. Following the AWS documentation and the responses AWS gives:
-//   - inside a JSON string literal, a value is inserted as is: a string without quotes and
-//     without escaping ("EventBridge doesn't escape values extracted by Input Path");
-//   - elsewhere in a JSON template (an object or array), a string value is inserted as a
-//     JSON string, other values as their JSON;
-//   - in a template that is not a JSON object or array, values are inserted as text;
+// render fills the template, following the responses AWS was recorded giving (LocalStack's
+// test_events_inputs.py, validated against AWS; DECISIONS.md in this package):
+//   - in a template that is a JSON object or array, a string value is inserted as a JSON
+//     string outside string literals and as is inside them (unquoted, unescaped: "EventBridge
+//     doesn't escape values extracted by Input Path"); other values are inserted as their
+//     JSON, inside string literals too;
+//   - in any other template (a JSON string literal, plain text), a string is inserted as is and
+//     other values in their unquoted form (unquotedJSON): {acc_id:0a787ecb-4015,sf_id:baz},
+//     [ACTIVE,INACTIVE], true;
 //   - a path that does not exist in the event yields an empty string ("" as a JSON value);
 //   - aws.events.event is the event without detail (detail-type spelled detailType) and
 //     aws.events.event.json the whole event, both always inserted as JSON.
@@ -207,7 +210,7 @@ func (t *transformer) render(doc map[string]any, eventJSON []byte, tc transformC
 				name := tmpl[i+1 : i+1+end]
 				if !strings.ContainsRune(name, '<') {
 					if v, ok := t.lookup(name, doc, eventJSON, tc); ok {
-						out.Write(v.format(t.isJSON && !inString))
+						out.Write(v.format(t.isJSON, inString))
 						i += end + 1
 						continue
 					}
@@ -227,20 +230,78 @@ func (t *transformer) render(doc map[string]any, eventJSON []byte, tc transformC
 
 // templateValue is a value to insert: a string (quoted or not by context) or raw JSON.
 type templateValue struct {
-	str    string
-	raw    []byte
-	isJSON bool
+	str      string
+	raw      []byte
+	isJSON   bool
+	reserved bool // aws.events.event(.json): always JSON, as the guide says
 }
 
-func (v templateValue) format(quote bool) []byte {
-	if v.isJSON {
+// format writes the value for its place in the template (see render).
+func (v templateValue) format(jsonTemplate, inString bool) []byte {
+	switch {
+	case v.isJSON && (jsonTemplate || v.reserved):
 		return v.raw
-	}
-	if quote {
+	case v.isJSON:
+		return unquotedJSON(v.raw)
+	case jsonTemplate && !inString:
 		b, _ := json.Marshal(v.str)
 		return b
 	}
 	return []byte(v.str)
+}
+
+// unquotedJSON is AWS's form of an object or array value inserted as text: its JSON with every
+// string written as is, without quotes or escapes. AWS was recorded writing
+// {acc_id:0a787ecb-4015,sf_id:baz}, [HIGH] and [ACTIVE,INACTIVE]; nested values, numbers,
+// booleans and null follow the same rule (DECISIONS.md).
+func unquotedJSON(raw []byte) []byte {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var out bytes.Buffer
+	// After a value inside an object or array, the next token needs a separator: ':' after a
+	// key, ',' otherwise. stack holds, per open container, whether it is an object and how many
+	// tokens it has seen.
+	type level struct {
+		object bool
+		n      int
+	}
+	var stack []level
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			out.WriteRune(rune(d))
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		if len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			if top.n > 0 {
+				if top.object && top.n%2 == 1 {
+					out.WriteByte(':')
+				} else {
+					out.WriteByte(',')
+				}
+			}
+			top.n++
+		}
+		switch t := tok.(type) {
+		case json.Delim:
+			out.WriteRune(rune(t))
+			stack = append(stack, level{object: t == '{'})
+		case string:
+			out.WriteString(t)
+		case json.Number:
+			out.WriteString(t.String())
+		case bool:
+			out.WriteString(strconv.FormatBool(t))
+		case nil:
+			out.WriteString("null")
+		}
+	}
+	return out.Bytes()
 }
 
 func (t *transformer) lookup(name string, doc map[string]any, eventJSON []byte, tc transformContext) (templateValue, bool) {
@@ -252,7 +313,7 @@ func (t *transformer) lookup(name string, doc map[string]any, eventJSON []byte, 
 	case varIngestionTime:
 		return templateValue{str: tc.ingested.UTC().Format(time.RFC3339)}, true
 	case varEventJSON:
-		return templateValue{raw: eventJSON, isJSON: true}, true
+		return templateValue{raw: eventJSON, isJSON: true, reserved: true}, true
 	case varEvent:
 		short := make(map[string]any, len(doc))
 		for k, v := range doc {
@@ -265,7 +326,7 @@ func (t *transformer) lookup(name string, doc map[string]any, eventJSON []byte, 
 			}
 		}
 		b, _ := json.Marshal(short)
-		return templateValue{raw: b, isJSON: true}, true
+		return templateValue{raw: b, isJSON: true, reserved: true}, true
 	}
 	jp, ok := t.paths[name]
 	if !ok {
