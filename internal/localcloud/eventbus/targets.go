@@ -150,7 +150,7 @@ func (t *target) input(ev *busEvent, ruleName, ruleARN string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		return t.transform.render(doc, ev.raw, transformContext{ruleName: ruleName, ruleARN: ruleARN, ingested: ev.ingested}), nil
+		return t.transform.render(doc, ev.raw, transformContext{ruleName: ruleName, ruleARN: ruleARN, ingested: ev.ingested})
 	default:
 		return ev.raw, nil
 	}

@@ -191,7 +191,10 @@ type transformContext struct {
 //   - a path that does not exist in the event yields an empty string ("" as a JSON value);
 //   - aws.events.event is the event without detail (detail-type spelled detailType) and
 //     aws.events.event.json the whole event, both always inserted as JSON.
-func (t *transformer) render(doc map[string]any, eventJSON []byte, tc transformContext) []byte {
+//
+// A JSON template whose result is not valid JSON is an error (*invalidInputError): AWS does not
+// deliver it.
+func (t *transformer) render(doc map[string]any, eventJSON []byte, tc transformContext) ([]byte, error) {
 	var out bytes.Buffer
 	tmpl := t.template
 	inString := false
@@ -221,11 +224,25 @@ func (t *transformer) render(doc map[string]any, eventJSON []byte, tc transformC
 	}
 	if t.isJSON {
 		var compact bytes.Buffer
-		if json.Compact(&compact, out.Bytes()) == nil {
-			return compact.Bytes()
+		if err := json.Compact(&compact, out.Bytes()); err != nil {
+			return nil, &invalidInputError{text: out.String(), err: err}
 		}
+		return compact.Bytes(), nil
 	}
-	return out.Bytes()
+	return out.Bytes(), nil
+}
+
+// invalidInputError is a JSON input template whose result is not JSON, typically an object or
+// array value placed inside a string literal ({"payload": "<payload>"}). AWS does not deliver
+// such an input (LocalStack test_input_transformer_nested_keys_replacement_not_valid,
+// validated 08-10-2025).
+type invalidInputError struct {
+	text string
+	err  error
+}
+
+func (e *invalidInputError) Error() string {
+	return fmt.Sprintf("the input template's result is not valid JSON (%v); an object or array value inside a JSON string makes it so, place the placeholder outside quotes: %s", e.err, truncate(e.text, 256))
 }
 
 // templateValue is a value to insert: a string (quoted or not by context) or raw JSON.
