@@ -35,6 +35,10 @@ type created struct {
 
 type materialiser func(c *Cloud, ctx context.Context, a regArgs) (created, error)
 
+// The resource types this monitor knows (materialisers and acceptedTypes) are the ones
+// infra/plan's offline recorder knows (plan.KnownTypes, infra/plan/outputs.go); a type added
+// here is added there too, and TestMonitorsKnowTheSameTypes checks it.
+//
 // acceptedTypes are listed but not enforced: the emulators have no IAM, no CloudWatch and no
 // resource policies. arn is how to name one (after the service and region/account prefix).
 var acceptedTypes = map[string]string{
