@@ -298,10 +298,10 @@ func arnKindFor(t StreamType) string {
 
 // checkPayload checks that each payload record is an event record of the
 // batch's stream type with a decimal sequence number: the number is the
-// record's identity in what gets published. It does not require the numbers
-// to lie within [start, end]: that AWS always writes them so (with bisection
-// and partial batch responses too) is not verified, and rejecting the object
-// would withhold the whole batch, whose records each carry their own number.
+// record's identity in what gets published. Whether the records are the
+// failed batch (within [start, end], of its shard and stream, each once) is
+// checked by internal/hydrate, which refuses the object when they are not and
+// reads back from the stream what the payload lacks.
 func checkPayload(p *Payload, t StreamType) error {
 	if p.Records == nil {
 		return missing("payload.Records")

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math/big"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -150,7 +151,8 @@ func (h *Hydrator) fetchObject(ctx context.Context, obj failure.ObjectRef) (*fai
 }
 
 // hydrateRecord emits the events for one on-failure record: from its payload when the S3
-// destination carried the batch, otherwise read back from the stream.
+// destination carried the batch (what the payload lacks of the range is read back from the
+// stream), otherwise read back from the stream.
 func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, destination string, sink Sink) (Result, error) {
 	b := newBuilder(rec, destination, h.source)
 	res := Result{Failures: 1}
@@ -181,12 +183,38 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 		return sink.Emit(ctx, e)
 	}
 
+	rng := streams.Range{
+		StreamARN:           b.streamARN,
+		ShardID:             b.batch.ShardID,
+		StartSequenceNumber: b.batch.StartSequenceNumber,
+		EndSequenceNumber:   b.batch.EndSequenceNumber,
+		BatchSize:           b.batch.BatchSize,
+	}
+	// The payload of an S3 on-failure object is checked against the range before anything is
+	// emitted; what it lacks of the batch is read back from the stream below.
+	var pl *payload
 	if rec.Payload != nil {
-		if err := h.emitPayload(rec, emitRecord); err != nil {
-			return res, err
+		start, okStart := new(big.Int).SetString(rng.StartSequenceNumber, 10)
+		end, okEnd := new(big.Int).SetString(rng.EndSequenceNumber, 10)
+		if !okStart || !okEnd {
+			return res, fmt.Errorf("hydrate %s shard %s: range [%s, %s] is not decimal", b.streamARN, rng.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber)
 		}
-		log.Info("failure hydrated from its S3 payload", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed))
-		return res, nil
+		var err error
+		if pl, err = readPayload(rec, b.streamARN, start, end); err != nil {
+			log.Error("failure record refused", slog.String("error", err.Error()))
+			return res, fmt.Errorf("hydrate %s shard %s: %w", b.streamARN, rng.ShardID, err)
+		}
+		for _, r := range pl.records {
+			if err := emitRecord(r); err != nil {
+				return res, err
+			}
+		}
+		if pl.covers(start, end, rng.BatchSize) {
+			log.Info("failure hydrated from its S3 payload", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed))
+			return res, nil
+		}
+		log.Warn("the S3 payload does not cover the failed range; reading the rest back from the stream",
+			slog.Int("payloadRecords", pl.count), slog.Int("batchSize", rng.BatchSize))
 	}
 
 	reader := h.kinesis
@@ -196,18 +224,26 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 	if reader == nil {
 		return res, fmt.Errorf("hydrate %s shard %s: no %s reader configured", b.streamARN, b.batch.ShardID, rec.StreamType())
 	}
-	rng := streams.Range{
-		StreamARN:           b.streamARN,
-		ShardID:             b.batch.ShardID,
-		StartSequenceNumber: b.batch.StartSequenceNumber,
-		EndSequenceNumber:   b.batch.EndSequenceNumber,
-		BatchSize:           b.batch.BatchSize,
+	emit := emitRecord
+	fromStream := map[string]struct{}{} // stream records read that the payload lacked
+	if pl != nil {
+		emit = func(r streams.Record) error {
+			if pl.has(r.SequenceNumber) {
+				return nil // already emitted from the payload
+			}
+			fromStream[r.SequenceNumber] = struct{}{}
+			return emitRecord(r)
+		}
 	}
-	report, err := reader.Read(ctx, rng, emitRecord)
+	report, err := reader.Read(ctx, rng, emit)
 	if err != nil {
 		return res, fmt.Errorf("read %s shard %s [%s, %s]: %w", b.streamARN, b.batch.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber, err)
 	}
-	for _, m := range report.Missing {
+	missing := report.Missing
+	if pl != nil {
+		missing = payloadShortfall(report, pl, len(fromStream), rng)
+	}
+	for _, m := range missing {
 		res.Missing = append(res.Missing, m)
 		res.Failed++
 		log.Warn("records missing from the stream", slog.String("from", m.StartSequenceNumber), slog.String("to", m.EndSequenceNumber), slog.Int("count", m.Count), slog.String("reason", m.Reason), slog.String("detail", m.Detail))
@@ -217,34 +253,6 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 	}
 	log.Info("failure hydrated from the stream", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed), slog.Int("streamRecords", report.StreamRecords))
 	return res, nil
-}
-
-// emitPayload converts the Lambda event records an S3 on-failure object carries.
-func (h *Hydrator) emitPayload(rec *failure.Record, emit func(streams.Record) error) error {
-	if rec.StreamType() == failure.StreamTypeKinesis {
-		krs, err := rec.Payload.KinesisRecords()
-		if err != nil {
-			return err
-		}
-		for _, kr := range krs {
-			for _, r := range streams.FromKinesisEventRecord(kr) {
-				if err := emit(r); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	for i, raw := range rec.Payload.Records {
-		r, err := streams.FromDynamoDBEventRecord(raw)
-		if err != nil {
-			return fmt.Errorf("payload.Records[%d]: %w", i, err)
-		}
-		if err := emit(r); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func recordBytes(r streams.Record) int64 {

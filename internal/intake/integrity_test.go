@@ -3,11 +3,18 @@
 package intake_test
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/internal/failure"
+	"github.com/hydrant-dev/hydrant/internal/hydrate"
 	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
@@ -124,3 +131,195 @@ func TestIntegrityAccessDeniedFailsTheMessage(t *testing.T) {
 		}
 	})
 }
+
+// rewritePayload returns an S3 on-failure object with its payload records rewritten by edit:
+// each record (decoded JSON) is kept when edit returns true, after edit changed it at will.
+func rewritePayload(t *testing.T, object string, edit func(i int, rec map[string]any) bool) string {
+	t.Helper()
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(object), &obj); err != nil {
+		t.Fatal(err)
+	}
+	pl := obj["payload"].(map[string]any)
+	kept := []any{}
+	for i, r := range pl["Records"].([]any) {
+		if edit(i, r.(map[string]any)) {
+			kept = append(kept, r)
+		}
+	}
+	pl["Records"] = kept
+	b, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func keepIndexes(idx ...int) func(int, map[string]any) bool {
+	return func(i int, _ map[string]any) bool { return slices.Contains(idx, i) }
+}
+
+// TestIntegrityS3PayloadShortfall (issue 9, item 1): an S3 on-failure payload that holds fewer
+// records than its range is completed from the stream, and what the stream no longer holds
+// becomes a RecordHydrationFailed; nothing of the batch disappears silently.
+func TestIntegrityS3PayloadShortfall(t *testing.T) {
+	data := make([][]byte, 10)
+	for i := range data {
+		data[i] = fmt.Appendf(nil, `{"n":%d}`, i)
+	}
+	for _, tc := range []struct {
+		name        string
+		keep        []int
+		trimBelow   int // records below this index are past retention (0: none)
+		wantFailed  int // records reported in RecordHydrationFailed events
+		wantFirstGo int // the first sequence number the failure event names
+	}{
+		{name: "tail missing", keep: []int{0, 1, 2, 3, 4, 5}},
+		{name: "head missing", keep: []int{3, 4, 5, 6, 7, 8, 9}},
+		{name: "gaps inside", keep: []int{0, 1, 4, 7, 9}},
+		{name: "no records at all", keep: nil},
+		{name: "head missing and trimmed", keep: []int{2, 3, 4, 5, 6, 7, 8, 9}, trimBelow: 4, wantFailed: 2, wantFirstGo: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var horizon string
+			h := newHarness(t, harnessOptions{frontKinesis: func(t *testing.T, kinesisURL string) string {
+				p, url := faultproxy.Start(t, kinesisURL)
+				p.Add(&faultproxy.Rule{Operation: "GetRecords", Respond: func(w http.ResponseWriter, r *faultproxy.Request, forward faultproxy.Forward) {
+					trim, err := faultproxy.KinesisTrimHorizon(horizon)
+					if err != nil {
+						t.Errorf("trim horizon: %v", err)
+						return
+					}
+					trim(w, r, forward)
+				}})
+				return url
+			}})
+			b := failuretest.PutKinesis(t, h.ep, data)
+			horizon = b.Seqs[tc.trimBelow]
+			object := rewritePayload(t, b.S3ObjectJSON(t, 0, len(data)-1), keepIndexes(tc.keep...))
+			if resp := h.invoke(failuretest.PutFailureObject(t, h.ep, b.ShardID, object)); len(resp.BatchItemFailures) != 0 {
+				t.Fatalf("message failed: %+v", resp.BatchItemFailures)
+			}
+			var got []*hydrantevent.RecordHydrated
+			var failed []*hydrantevent.RecordHydrationFailed
+			for _, e := range failuretest.ForStream(h.drain(), b.StreamARN) {
+				switch d := e.Detail.(type) {
+				case *hydrantevent.RecordHydrated:
+					got = append(got, d)
+				case *hydrantevent.RecordHydrationFailed:
+					failed = append(failed, d)
+				}
+			}
+			seen := map[string]string{}
+			for _, d := range got {
+				if prev, dup := seen[d.SequenceNumber]; dup {
+					t.Errorf("record %s published twice (%s)", d.SequenceNumber, prev)
+				}
+				seen[d.SequenceNumber] = string(d.Kinesis.Data)
+			}
+			for i, seq := range b.Seqs {
+				_, ok := seen[seq]
+				if want := i >= tc.trimBelow || slices.Contains(tc.keep, i); ok != want {
+					t.Errorf("record %d (%s): hydrated %v, want %v", i, seq, ok, want)
+				} else if ok && seen[seq] != string(data[i]) {
+					t.Errorf("record %d: data %s, want %s", i, seen[seq], data[i])
+				}
+			}
+			if tc.wantFailed == 0 {
+				if len(failed) != 0 {
+					t.Fatalf("nothing is missing, yet %d failure events: %+v", len(failed), failed[0])
+				}
+				return
+			}
+			if len(failed) != 1 || failed[0].Missing.Count != tc.wantFailed || failed[0].Reason != hydrantevent.ReasonTrimmed ||
+				failed[0].Missing.StartSequenceNumber != b.Seqs[tc.wantFirstGo] {
+				t.Fatalf("failure events %+v, want one for %d trimmed records from %s", failed, tc.wantFailed, b.Seqs[tc.wantFirstGo])
+			}
+		})
+	}
+
+	t.Run("dynamodb", func(t *testing.T) {
+		h := newHarness(t, harnessOptions{})
+		c := failuretest.WriteDynamoDB(t, h.ep)
+		object := rewritePayload(t, c.S3ObjectJSON(t), keepIndexes(0, 2)) // the MODIFY is missing
+		if resp := h.invoke(object); len(resp.BatchItemFailures) != 0 {
+			t.Fatalf("message failed: %+v", resp.BatchItemFailures)
+		}
+		got := hydrated(t, failuretest.ForStream(h.drain(), c.StreamARN))
+		if len(got) != 3 || got[1].DynamoDB.EventName != "MODIFY" {
+			t.Fatalf("%d records hydrated, want the 3 changes with the MODIFY read back from the stream", len(got))
+		}
+	})
+}
+
+// TestIntegrityS3PayloadForeignRecordsAreRefused (issue 9, items 1 and 6): records in an S3
+// payload that are not the failed batch (outside its range, of another shard or stream,
+// repeated, more than the batch size) refuse the whole failure record: the message fails with a
+// hydrate.RefusedError naming why, and nothing of it is published.
+func TestIntegrityS3PayloadForeignRecordsAreRefused(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	data := [][]byte{[]byte(`{"n":0}`), []byte(`{"n":1}`), []byte(`{"n":2}`), []byte(`{"n":3}`), []byte(`{"n":4}`), []byte(`{"n":5}`)}
+	b := failuretest.PutKinesis(t, h.ep, data)
+	other := failuretest.PutKinesis(t, h.ep, [][]byte{[]byte(`{"other":0}`)})
+	whole := b.S3ObjectJSON(t, 0, 5)
+	// A failure record for records 1-3 whose payload is that of 0-5.
+	rangeOf13 := func(t *testing.T, edit func(int, map[string]any) bool) string {
+		obj := rewritePayload(t, whole, edit)
+		return strings.Replace(strings.Replace(strings.Replace(obj, `"startSequenceNumber":"`+b.Seqs[0]+`"`, `"startSequenceNumber":"`+b.Seqs[1]+`"`, 1),
+			`"endSequenceNumber":"`+b.Seqs[5]+`"`, `"endSequenceNumber":"`+b.Seqs[3]+`"`, 1), `"batchSize":6`, `"batchSize":3`, 1)
+	}
+	for _, tc := range []struct {
+		name   string
+		object string
+		reason string
+	}{
+		{"a record after the range", rangeOf13(t, keepIndexes(1, 2, 3, 5)), hydrate.RefusedOutsideRange},
+		{"a record before the range", rangeOf13(t, keepIndexes(0, 1, 2)), hydrate.RefusedOutsideRange},
+		{"a record of another shard", rewritePayload(t, whole, func(i int, r map[string]any) bool {
+			if i == 2 {
+				r["eventID"] = "shardId-000000000007:" + b.Seqs[2]
+			}
+			return true
+		}), hydrate.RefusedOtherShard},
+		{"a record of another stream", rewritePayload(t, whole, func(i int, r map[string]any) bool {
+			if i == 4 {
+				r["eventSourceARN"] = other.StreamARN
+			}
+			return true
+		}), hydrate.RefusedOtherStream},
+		{"a record twice", rewritePayload(t, b.S3ObjectJSON(t, 0, 5), func(i int, r map[string]any) bool {
+			if i == 3 {
+				r["kinesis"].(map[string]any)["sequenceNumber"] = b.Seqs[2]
+				r["eventID"] = b.ShardID + ":" + b.Seqs[2]
+			}
+			return true
+		}), hydrate.RefusedDuplicate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, err := failure.Parse([]byte(tc.object))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := &countingSink{}
+			_, err = h.svc.Hydrator.Hydrate(context.Background(), msg, sink)
+			var refused *hydrate.RefusedError
+			if !errors.As(err, &refused) || refused.Reason != tc.reason {
+				t.Fatalf("err = %v, want a refusal %s", err, tc.reason)
+			}
+			if sink.n != 0 {
+				t.Fatalf("%d events emitted from a refused failure record", sink.n)
+			}
+			if resp := h.invoke(tc.object); len(resp.BatchItemFailures) != 1 {
+				t.Fatalf("a refused failure record must fail its message, got %+v", resp.BatchItemFailures)
+			}
+		})
+	}
+	if evs := failuretest.ForStream(h.drain(), b.StreamARN); len(evs) != 0 {
+		t.Fatalf("%d events of refused failure records reached the bus", len(evs))
+	}
+}
+
+// countingSink counts the events a hydration emits.
+type countingSink struct{ n int }
+
+func (s *countingSink) Emit(context.Context, hydrate.Event) error { s.n++; return nil }
