@@ -145,6 +145,13 @@ func (s *Server) listArchives(_ context.Context, body []byte) (any, *apiError) {
 		return nil, err
 	}
 	s.mu.RLock()
+	if in.EventSourceArn != "" {
+		// AWS: LocalStack test_list_archive_error_unknown_source_arn, recorded 12-03-2025.
+		if _, aerr := s.lookupBus(in.EventSourceArn); aerr != nil {
+			s.mu.RUnlock()
+			return nil, aerr
+		}
+	}
 	var matched []*archive
 	for _, a := range s.archives {
 		if strings.HasPrefix(a.name, in.NamePrefix) && (in.EventSourceArn == "" || in.EventSourceArn == a.busARN) &&
@@ -200,7 +207,7 @@ func (s *Server) startReplay(_ context.Context, body []byte) (any, *apiError) {
 		return nil, validationError("EventStartTime, EventEndTime and Destination are required.")
 	}
 	if !in.EventStartTime.Before(in.EventEndTime.Time) {
-		return nil, validationError("Parameter EventStartTime is not valid. Reason: EventStartTime must be before EventEndTime.")
+		return nil, validationError("Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,10 +217,13 @@ func (s *Server) startReplay(_ context.Context, body []byte) (any, *apiError) {
 	}
 	a, ok := s.archives[archiveName]
 	if !ok || (strings.HasPrefix(in.EventSourceArn, "arn:") && in.EventSourceArn != a.arn) {
-		return nil, notFound("Archive %s does not exist.", in.EventSourceArn)
+		return nil, validationError("Parameter EventSourceArn is not valid. Reason: Archive %s does not exist.", archiveName)
+	}
+	if _, aerr := s.lookupBus(in.Destination.Arn); aerr != nil {
+		return nil, aerr
 	}
 	if in.Destination.Arn != a.busARN {
-		return nil, validationError("Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted (archive %s holds events of %s).", a.name, a.busARN)
+		return nil, validationError("Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted. Archive %s holds events of %s.", a.name, a.busARN)
 	}
 	b, aerr := s.lookupBus(a.busARN)
 	if aerr != nil {

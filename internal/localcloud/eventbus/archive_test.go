@@ -115,7 +115,7 @@ func TestArchiveAndReplay(t *testing.T) {
 		{"other bus", eventbridge.StartReplayInput{ReplayName: aws.String(h.name("rp3")), EventSourceArn: arch.ArchiveArn, EventStartTime: aws.Time(base), EventEndTime: aws.Time(base.Add(time.Minute)),
 			Destination: &ebtypes.ReplayDestination{Arn: aws.String("arn:aws:events:us-east-1:000000000000:event-bus/default")}}, "ValidationException"},
 		{"missing archive", eventbridge.StartReplayInput{ReplayName: aws.String(h.name("rp4")), EventSourceArn: aws.String("arn:aws:events:us-east-1:000000000000:archive/" + h.name("none")), EventStartTime: aws.Time(base), EventEndTime: aws.Time(base.Add(time.Minute)),
-			Destination: &ebtypes.ReplayDestination{Arn: aws.String(busARN)}}, "ResourceNotFoundException"},
+			Destination: &ebtypes.ReplayDestination{Arn: aws.String(busARN)}}, "ValidationException"}, // as AWS (TestRecordedErrors)
 	}
 	for _, c := range replayErrors {
 		_, err := h.eb.StartReplay(ctx, &c.in)

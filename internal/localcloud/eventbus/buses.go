@@ -150,7 +150,8 @@ func (s *Server) deleteEventBus(_ context.Context, body []byte) (any, *apiError)
 	defer s.mu.Unlock()
 	b, ok := s.buses[name]
 	if !ok {
-		return empty{}, nil
+		// AWS: LocalStack test_describe_delete_not_existing_event_bus, recorded 12-03-2025.
+		return nil, notFound("Event bus %s does not exist.", name)
 	}
 	if len(b.rules) > 0 {
 		return nil, validationError("Event bus %s still has %d rule(s); delete them before the bus.", name, len(b.rules))

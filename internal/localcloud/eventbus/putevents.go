@@ -84,7 +84,7 @@ func (s *Server) putEvents(_ context.Context, body []byte) (any, *apiError) {
 		total += entrySize(&in.Entries[i])
 	}
 	if total > s.opts.MaxEntrySize {
-		return nil, validationError("Total size of the entries in the request is over the limit (%d bytes by the PutEvents entry-size formula, limit %d).", total, s.opts.MaxEntrySize)
+		return nil, validationError("Total size of the entries in the request is over the limit. The entries add up to %d bytes by the PutEvents entry-size formula; the limit is %d.", total, s.opts.MaxEntrySize)
 	}
 	out := putEventsOutput{Entries: make([]putEventsResultEntry, len(in.Entries))}
 	now := time.Now().UTC()

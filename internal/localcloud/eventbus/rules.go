@@ -14,8 +14,8 @@ import (
 )
 
 var (
-	ruleNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-	targetIDRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	ruleNameRE      = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	targetIDCharsRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
 )
 
 const (
@@ -75,7 +75,7 @@ func (s *Server) putRule(_ context.Context, body []byte) (any, *apiError) {
 	r, exists := b.rules[in.Name]
 	if !exists {
 		if len(b.rules) >= maxRulesPerBus {
-			return nil, limitExceeded("The requested resource exceeds the maximum number allowed: event bus %s already has %d rules.", b.name, maxRulesPerBus)
+			return nil, limitExceeded("The requested resource exceeds the maximum number allowed. Event bus %s already has %d rules.", b.name, maxRulesPerBus)
 		}
 		r = &rule{name: in.Name, arn: s.ruleARN(b.name, in.Name), bus: b.name}
 	}
@@ -237,7 +237,7 @@ func (s *Server) putTargets(_ context.Context, body []byte) (any, *apiError) {
 		merged[t.spec.ID] = t
 	}
 	if len(merged) > maxTargetsPerRule {
-		return nil, limitExceeded("The requested resource exceeds the maximum number allowed: rule %s would have %d targets (at most %d).", r.name, len(merged), maxTargetsPerRule)
+		return nil, limitExceeded("The requested resource exceeds the maximum number allowed. Rule %s would have %d targets (at most %d).", r.name, len(merged), maxTargetsPerRule)
 	}
 	updated := *r
 	updated.targets = make([]*target, 0, len(merged))

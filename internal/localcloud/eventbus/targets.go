@@ -56,14 +56,33 @@ const (
 	defaultMaxAge     = 24 * time.Hour
 )
 
+// checkTargetID answers a bad target Id as AWS does, one constraint per message part
+// (LocalStack test_put_target_id_validation, recorded 08-01-2025).
+func checkTargetID(id string, n int) *apiError {
+	var failed []string
+	if !targetIDCharsRE.MatchString(id) {
+		failed = append(failed, fmt.Sprintf("Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", id, n))
+	}
+	if len(id) > 64 {
+		failed = append(failed, fmt.Sprintf("Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must have length less than or equal to 64", id, n))
+	}
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return validationError("1 validation error detected: %s", failed[0])
+	}
+	return validationError("%d validation errors detected: %s", len(failed), strings.Join(failed, "; "))
+}
+
 func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
 	t := &target{raw: raw, maxRetries: defaultMaxRetries, maxAge: defaultMaxAge}
 	if err := json.Unmarshal(raw, &t.spec); err != nil {
 		return nil, &apiError{Status: 400, Code: "SerializationException", Message: fmt.Sprintf("targets.%d: %v", n, err)}
 	}
 	spec := &t.spec
-	if !targetIDRE.MatchString(spec.ID) {
-		return nil, validationError("1 validation error detected: Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+ and have length between 1 and 64.", spec.ID, n)
+	if aerr := checkTargetID(spec.ID, n); aerr != nil {
+		return nil, aerr
 	}
 	kind, resource, err := targetkind.Parse(spec.Arn)
 	switch {
