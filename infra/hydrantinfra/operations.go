@@ -34,11 +34,31 @@ type WatchedRule struct {
 	RuleName pulumi.StringInput
 }
 
+// WatchedMetric alarms when a custom metric's Sum over a period reaches Threshold (0 means 1).
+type WatchedMetric struct {
+	Label       string // alarm name, e.g. "hydrate-records-failed"
+	Namespace   string
+	Metric      string
+	Dimensions  pulumi.StringMap
+	Threshold   int
+	Description string
+}
+
+// WatchedMetricGroup is one dashboard widget of custom metrics.
+type WatchedMetricGroup struct {
+	Title      string
+	Namespace  string
+	Metrics    []string
+	Dimensions pulumi.StringMap
+}
+
 // Watch lists what a component wants alarmed; Router and Subscription provide theirs.
 type Watch struct {
-	Queues    []WatchedQueue
-	Functions []WatchedFunction
-	Rules     []WatchedRule
+	Queues       []WatchedQueue
+	Functions    []WatchedFunction
+	Rules        []WatchedRule
+	Metrics      []WatchedMetric
+	MetricGroups []WatchedMetricGroup
 }
 
 // OperationsArgs configures the alarms and the dashboard.
@@ -94,6 +114,12 @@ func (a *OperationsArgs) validate() error {
 		}
 		for _, r := range w.Rules {
 			label("rule", r.Label)
+		}
+		for _, m := range w.Metrics {
+			label("metric", m.Label)
+			if m.Threshold < 0 {
+				errs = append(errs, fmt.Errorf("metric %q: threshold %d is negative", m.Label, m.Threshold))
+			}
 		}
 	}
 	for _, e := range a.AlarmEmails {
@@ -177,6 +203,19 @@ func NewOperations(ctx *pulumi.Context, name string, args *OperationsArgs, opts 
 				description: fmt.Sprintf("Hydrant: rule %s could not deliver events; they are in its targets' DLQs.", r.Label),
 			})
 			widgets = append(widgets, widgetSpec{title: "Rule " + r.Label, namespace: "AWS/Events", metrics: []string{"Invocations", "FailedInvocations", "InvocationsSentToDlq"}, stat: "Sum", dims: dims})
+		}
+		for _, m := range w.Metrics {
+			th := m.Threshold
+			if th == 0 {
+				th = 1
+			}
+			specs = append(specs, alarmSpec{
+				label: "metric-" + m.Label, namespace: m.Namespace, metric: m.Metric, statistic: "Sum",
+				dimensions: m.Dimensions, threshold: float64(th), description: m.Description,
+			})
+		}
+		for _, g := range w.MetricGroups {
+			widgets = append(widgets, widgetSpec{title: g.Title, namespace: g.Namespace, metrics: g.Metrics, stat: "Sum", dims: g.Dimensions})
 		}
 	}
 

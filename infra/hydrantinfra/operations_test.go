@@ -45,6 +45,10 @@ func TestOperationsAlarmsOnEveryFailurePath(t *testing.T) {
 		"ops-rule-hydrant-catch-all-failed":      {"FailedInvocations", "RuleName", "hydrant-catch-all-rule", 1},
 		"ops-rule-hydrant-archive-failed":        {"FailedInvocations", "RuleName", "hydrant-archive-rule", 1},
 		"ops-rule-billing-failed":                {"FailedInvocations", "RuleName", "billing-rule", 1},
+		// The hydrate function's own metrics (issue 9, items 3 and 6).
+		"ops-metric-hydrant-records-failed":   {"RecordsFailed", "FunctionName", "hydrant-hydrate", 1},
+		"ops-metric-hydrant-messages-failed":  {"MessagesFailed", "FunctionName", "hydrant-hydrate", 1},
+		"ops-metric-hydrant-messages-refused": {"MessagesRefused", "FunctionName", "hydrant-hydrate", 1},
 	}
 	alarms := p.OfType(typeAlarm)
 	if len(alarms) != len(want) {
@@ -81,8 +85,28 @@ func TestOperationsAlarmsOnEveryFailurePath(t *testing.T) {
 	if err := json.Unmarshal([]byte(dash.Inputs["dashboardBody"].(string)), &body); err != nil {
 		t.Fatalf("dashboard body: %v", err)
 	}
-	if len(body.Widgets) != 5+1+3 {
-		t.Errorf("%d widgets, want one per queue, function and rule (9)", len(body.Widgets))
+	if len(body.Widgets) != 5+1+3+1 {
+		t.Errorf("%d widgets, want one per queue, function and rule, and the hydrate metrics (10)", len(body.Widgets))
+	}
+	hydrate := false
+	for _, w := range body.Widgets {
+		if w.Properties.Title != "Hydrate hydrant" {
+			continue
+		}
+		hydrate = true
+		var got []string
+		for _, m := range w.Properties.Metrics {
+			if m[0] != "Hydrant" || m[2] != "FunctionName" || m[3] != "hydrant-hydrate" {
+				t.Errorf("hydrate widget metric %v, want namespace Hydrant by FunctionName", m)
+			}
+			got = append(got, m[1].(string))
+		}
+		if want := []string{"RecordsHydrated", "RecordsFailed", "MessagesFailed", "MessagesRefused"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("hydrate widget metrics %v, want %v", got, want)
+		}
+	}
+	if !hydrate {
+		t.Error("the dashboard has no widget of the hydrate function's metrics")
 	}
 	for _, w := range body.Widgets {
 		if w.Properties.Region != "us-east-1" || len(w.Properties.Metrics) == 0 {

@@ -21,6 +21,10 @@ type StreamMatch struct {
 // RecordHydrationFailed when includeFailures), detail.streamArn among the streams, and the
 // optional extra detail pattern (a JSON object merged into "detail"; it may not constrain
 // streamArn itself, which would widen or contradict the stream selection).
+//
+// The detail pattern filters records, which a RecordHydrationFailed does not carry (its
+// data is gone): with both, the pattern is an $or whose second branch takes every failure of
+// the streams, so a filter on record content never hides a loss from the team.
 func RulePattern(source string, includeFailures bool, streams []StreamMatch, detailPattern string) (string, error) {
 	if source == "" {
 		source = hydrantevent.DefaultSource
@@ -54,18 +58,24 @@ func RulePattern(source string, includeFailures bool, streams []StreamMatch, det
 		}
 	}
 	detail["streamArn"] = arns
-	types := []string{hydrantevent.DetailTypeRecordHydrated}
-	if includeFailures {
-		types = append(types, hydrantevent.DetailTypeRecordHydrationFailed)
+	pattern := map[string]any{"source": []string{source}}
+	switch {
+	case !includeFailures:
+		pattern["detail-type"] = []string{hydrantevent.DetailTypeRecordHydrated}
+		pattern["detail"] = detail
+	case len(detail) == 1: // streamArn only
+		pattern["detail-type"] = []string{hydrantevent.DetailTypeRecordHydrated, hydrantevent.DetailTypeRecordHydrationFailed}
+		pattern["detail"] = detail
+	default:
+		pattern["$or"] = []any{
+			map[string]any{"detail-type": []string{hydrantevent.DetailTypeRecordHydrated}, "detail": detail},
+			map[string]any{"detail-type": []string{hydrantevent.DetailTypeRecordHydrationFailed}, "detail": map[string]any{"streamArn": arns}},
+		}
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false) // keep ">" and "<" of numeric operators readable
-	if err := enc.Encode(map[string]any{
-		"source":      []string{source},
-		"detail-type": types,
-		"detail":      detail,
-	}); err != nil {
+	if err := enc.Encode(pattern); err != nil {
 		return "", fmt.Errorf("rule pattern: %w", err)
 	}
 	return strings.TrimSuffix(b.String(), "\n"), nil

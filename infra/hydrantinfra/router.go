@@ -30,6 +30,10 @@ const (
 	EnvLogLevel           = "HYDRANT_LOG_LEVEL"           // debug, info, warn or error
 )
 
+// HydrateMetricsNamespace is the CloudWatch namespace of the hydrate function's EMF metrics
+// (handlers/hydrate).
+const HydrateMetricsNamespace = "Hydrant"
+
 // Router defaults.
 const (
 	DefaultMaxEntrySize          = 256 * 1024 // EventBridge's documented PutEvents entry limit
@@ -512,6 +516,19 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			{Label: name + "-archive-target-dlq", Name: s3Archive.target.DLQ.Name},
 		},
 		Functions: []WatchedFunction{{Label: name + "-hydrate", Name: fn.Name}},
+		// The hydrate function's own metrics (EMF, namespace Hydrant, by FunctionName).
+		Metrics: []WatchedMetric{
+			{Label: name + "-records-failed", Namespace: HydrateMetricsNamespace, Metric: "RecordsFailed", Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
+				Description: "Hydrant: records of a failed batch could not be read back (RecordHydrationFailed events were published): their data is gone. The teams of the streams received the events; see the catch-all queue."},
+			{Label: name + "-messages-failed", Namespace: HydrateMetricsNamespace, Metric: "MessagesFailed", Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
+				Description: "Hydrant: intake messages could not be processed and will be retried, then moved to the intake DLQ; see the hydrate function's logs."},
+			{Label: name + "-messages-refused", Namespace: HydrateMetricsNamespace, Metric: "MessagesRefused", Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
+				Description: "Hydrant: failure records were refused as untrusted (unknown stream, sender or key prefix, or records outside the failed range) and moved to the intake DLQ with the reason in their HydrantRefusal attribute; nothing was published for them."},
+		},
+		MetricGroups: []WatchedMetricGroup{{
+			Title: "Hydrate " + name, Namespace: HydrateMetricsNamespace, Dimensions: pulumi.StringMap{"FunctionName": fn.Name},
+			Metrics: []string{"RecordsHydrated", "RecordsFailed", "MessagesFailed", "MessagesRefused"},
+		}},
 		Rules: []WatchedRule{
 			{Label: name + "-catch-all", BusName: bus.Name, RuleName: catchAllRule.Name},
 			{Label: name + "-archive", BusName: bus.Name, RuleName: s3Archive.rule.Name},

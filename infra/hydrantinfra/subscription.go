@@ -85,8 +85,10 @@ type SubscriptionArgs struct {
 	// DetailPattern is an optional JSON object of extra conditions on the event's detail, such
 	// as {"record":{"dynamodb":{"eventName":["REMOVE"]}}}.
 	DetailPattern string
-	// IncludeHydrationFailures also routes RecordHydrationFailed events for the streams.
-	IncludeHydrationFailures bool
+	// ExcludeHydrationFailures stops RecordHydrationFailed events for the streams, which the
+	// targets otherwise receive (whatever the DetailPattern): a team learns by default that
+	// records of its streams are gone. Opting out leaves the team to the operators' alarms.
+	ExcludeHydrationFailures bool
 	Targets                  []Target
 	Tags                     map[string]string
 }
@@ -209,7 +211,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 		for i, v := range vals {
 			matches[i] = StreamMatch{ARN: v.(string), Prefix: args.Streams[i].Prefix}
 		}
-		p, err := RulePattern(args.EventSource, args.IncludeHydrationFailures, matches, args.DetailPattern)
+		p, err := RulePattern(args.EventSource, !args.ExcludeHydrationFailures, matches, args.DetailPattern)
 		if err != nil {
 			return "", fmt.Errorf("subscription %s: %w", name, err)
 		}

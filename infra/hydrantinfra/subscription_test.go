@@ -46,7 +46,7 @@ func TestSubscriptionAllTargetKinds(t *testing.T) {
 	if rule.Inputs["eventBusName"] != "hydrant-bus" {
 		t.Errorf("rule bus = %v", rule.Inputs["eventBusName"])
 	}
-	wantPattern := `{"detail":{"streamArn":["` + ordersStream + `",{"prefix":"arn:aws:dynamodb:us-east-1:123456789012:table/users/"}]},"detail-type":["RecordHydrated"],"source":["hydrant"]}`
+	wantPattern := `{"detail":{"streamArn":["` + ordersStream + `",{"prefix":"arn:aws:dynamodb:us-east-1:123456789012:table/users/"}]},"detail-type":["RecordHydrated","RecordHydrationFailed"],"source":["hydrant"]}`
 	if rule.Inputs["eventPattern"] != wantPattern {
 		t.Errorf("pattern = %v\nwant %s", rule.Inputs["eventPattern"], wantPattern)
 	}
@@ -149,8 +149,9 @@ func event(detailType, streamArn, extra string) []byte {
 func TestTeamRulesMatchOnlyTheirStreams(t *testing.T) {
 	teams := map[string]*hydrantinfra.SubscriptionArgs{
 		"orders": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String(ordersStream)}}},
-		"users": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String("arn:aws:dynamodb:us-east-1:123456789012:table/users/"), Prefix: true}},
-			IncludeHydrationFailures: true},
+		"users":  {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String("arn:aws:dynamodb:us-east-1:123456789012:table/users/"), Prefix: true}}},
+		// A team that opted out of failures (issue 9, item 3: delivery is the default).
+		"quiet": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String(paymentsStream)}}, ExcludeHydrationFailures: true},
 		"removals": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String(usersStream)}},
 			DetailPattern: `{"record":{"dynamodb":{"eventName":["REMOVE"]}}}`},
 	}
@@ -181,11 +182,14 @@ func TestTeamRulesMatchOnlyTheirStreams(t *testing.T) {
 		want  []string // teams whose rule matches
 	}{
 		{"orders record", event("RecordHydrated", ordersStream, ""), []string{"orders"}},
-		{"payments record reaches nobody", event("RecordHydrated", paymentsStream, ""), nil},
-		{"orders failure is not subscribed", event("RecordHydrationFailed", ordersStream, ""), nil},
+		{"payments record reaches its team", event("RecordHydrated", paymentsStream, ""), []string{"quiet"}},
+		{"another stream's record reaches nobody", event("RecordHydrated", "arn:aws:kinesis:us-east-1:123456789012:stream/unrouted", ""), nil},
+		// Failures reach a team by default, even one whose detail pattern filters record content.
+		{"orders failure reaches its team by default", event("RecordHydrationFailed", ordersStream, ""), []string{"orders"}},
+		{"payments failure does not reach the team that opted out", event("RecordHydrationFailed", paymentsStream, ""), nil},
 		{"users insert", event("RecordHydrated", usersStream, insert), []string{"users"}},
 		{"users remove", event("RecordHydrated", usersStream, remove), []string{"removals", "users"}},
-		{"users failure", event("RecordHydrationFailed", usersStream, ""), []string{"users"}},
+		{"users failure reaches both teams of the stream", event("RecordHydrationFailed", usersStream, ""), []string{"removals", "users"}},
 		{"another table with a longer name", event("RecordHydrated", "arn:aws:dynamodb:us-east-1:123456789012:table/users-archive/stream/2026-01-01T00:00:00.000", remove), nil},
 		{"orders ARN in another account", event("RecordHydrated", "arn:aws:kinesis:us-east-1:999999999999:stream/orders", ""), nil},
 		{"other source", []byte(strings.Replace(string(event("RecordHydrated", ordersStream, "")), `"source":"hydrant"`, `"source":"impostor"`, 1)), nil},
@@ -197,7 +201,7 @@ func TestTeamRulesMatchOnlyTheirStreams(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []string
-			for _, name := range []string{"orders", "removals", "users"} {
+			for _, name := range []string{"orders", "quiet", "removals", "users"} {
 				if patterns[name].Match(ev) {
 					got = append(got, name)
 				}
@@ -224,6 +228,8 @@ func TestRulePattern(t *testing.T) {
 			want: `{"detail":{"streamArn":[{"prefix":"a/"}]},"detail-type":["RecordHydrated","RecordHydrationFailed"],"source":["hydrant"]}`},
 		{name: "extra detail keeps numbers exact", streams: []hydrantinfra.StreamMatch{{ARN: "a"}}, detail: `{"record":{"size":[{"numeric":[">",1.50]}]}}`,
 			want: `{"detail":{"record":{"size":[{"numeric":[">",1.50]}]},"streamArn":["a"]},"detail-type":["RecordHydrated"],"source":["hydrant"]}`},
+		{name: "extra detail and failures: failures are not filtered on record content", streams: []hydrantinfra.StreamMatch{{ARN: "a"}}, failed: true, detail: `{"record":{"size":[1]}}`,
+			want: `{"$or":[{"detail":{"record":{"size":[1]},"streamArn":["a"]},"detail-type":["RecordHydrated"]},{"detail":{"streamArn":["a"]},"detail-type":["RecordHydrationFailed"]}],"source":["hydrant"]}`},
 		{name: "no streams", wantErr: "at least one stream"},
 		{name: "empty arn", streams: []hydrantinfra.StreamMatch{{}}, wantErr: "empty stream ARN"},
 		{name: "detail not an object", streams: []hydrantinfra.StreamMatch{{ARN: "a"}}, detail: `[1]`, wantErr: "not a JSON object"},

@@ -35,7 +35,6 @@ func teamStack(ctx *pulumi.Context) error {
 			{ARN: pulumi.String("arn:aws:kinesis:eu-west-1:111122223333:stream/orders")},
 			{ARN: pulumi.String("arn:aws:dynamodb:eu-west-1:111122223333:table/invoices/"), Prefix: true},
 		},
-		IncludeHydrationFailures: true,
 		Targets: []hydrantinfra.Target{{
 			Name:          "inbox",
 			Kind:          hydrantinfra.TargetSQS,

@@ -72,11 +72,13 @@ type TeamConfig struct {
 
 // SubscriptionConfig is one subscription of a team.
 type SubscriptionConfig struct {
-	Name                     string          `json:"name"`
-	Streams                  []StreamConfig  `json:"streams"`
-	DetailPattern            json.RawMessage `json:"detailPattern"`
-	IncludeHydrationFailures bool            `json:"includeHydrationFailures"`
-	Targets                  []TargetConfig  `json:"targets"`
+	Name          string          `json:"name"`
+	Streams       []StreamConfig  `json:"streams"`
+	DetailPattern json.RawMessage `json:"detailPattern"`
+	// IncludeHydrationFailures: nil or true delivers the streams' RecordHydrationFailed events
+	// to the targets (the default); false opts out.
+	IncludeHydrationFailures *bool          `json:"includeHydrationFailures"`
+	Targets                  []TargetConfig `json:"targets"`
 }
 
 // StreamConfig selects streams by exactly one of: an ARN, an ARN prefix, or the name of a

@@ -235,7 +235,7 @@ func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig,
 	args := &hydrantinfra.SubscriptionArgs{
 		EventBusName:             router.BusName,
 		EventSource:              cfg.Router.EventSource,
-		IncludeHydrationFailures: sc.IncludeHydrationFailures,
+		ExcludeHydrationFailures: sc.IncludeHydrationFailures != nil && !*sc.IncludeHydrationFailures,
 		Tags:                     tags,
 	}
 	if len(sc.DetailPattern) > 0 {

@@ -133,7 +133,8 @@ func TestDemoStack(t *testing.T) {
 	matches(t, p, map[string]map[string]bool{
 		"orders-failures-rule": {
 			ev("RecordHydrated", kinesisArn): true, ev("RecordHydrated", ddbArn): false,
-			ev("RecordHydrationFailed", kinesisArn): false,
+			// Failures reach a team by default (issue 9, item 3).
+			ev("RecordHydrationFailed", kinesisArn): true, ev("RecordHydrationFailed", ddbArn): false,
 		},
 		"users-failures-rule": {
 			ev("RecordHydrated", ddbArn): true, ev("RecordHydrationFailed", ddbArn): true,
@@ -206,9 +207,10 @@ func TestExampleStack(t *testing.T) {
 			ev("RecordHydrated", custArn):                                                   false,
 		},
 		"crm-customers-rule": {
-			ev("RecordHydrated", custArn):        true,
-			ev("RecordHydrated", orderArn):       false,
-			ev("RecordHydrationFailed", custArn): false,
+			ev("RecordHydrated", custArn):         true,
+			ev("RecordHydrated", orderArn):        false,
+			ev("RecordHydrationFailed", custArn):  true, // by default
+			ev("RecordHydrationFailed", orderArn): false,
 		},
 	})
 }
