@@ -120,3 +120,32 @@ func TestPlanBadInput(t *testing.T) {
 		})
 	}
 }
+
+// TestPlanRefusesARuleThatCanNeverMatch (issue 9, item 10): the example stack's billing
+// subscription once filtered on detail.record.kinesis.partitionKey, a path no RecordHydrated
+// event has, so the rule matched nothing and `hydrant plan` exited 0. It now fails, naming the
+// rule and the path.
+func TestPlanRefusesARuleThatCanNeverMatch(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"Pulumi.yaml": "name: hydrant\nruntime: go\nmain: infra/\n",
+		"Pulumi.unmatched.yaml": "config:\n  hydrant:teams:\n    - name: billing\n      subscriptions:\n        - name: orders\n" +
+			"          streams: [{arn: \"arn:aws:kinesis:us-east-1:123456789012:stream/orders\"}]\n" +
+			"          detailPattern: {record: {kinesis: {partitionKey: [{prefix: \"eu-\"}]}}}\n" +
+			"          targets: [{name: q, kind: sqs, arn: \"arn:aws:sqs:us-east-1:123456789012:billing\"}]\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := runPlanArgs("--stack", "unmatched", "--dir", dir)
+	if code != planViolation {
+		t.Errorf("exit %d, want %d (a check failed)", code, planViolation)
+	}
+	for _, w := range []string{"aws:cloudwatch/eventRule:EventRule billing-orders-rule", "path detail.record.kinesis.partitionKey is in no RecordHydrated event"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr %q lacks %q", stderr, w)
+		}
+	}
+}

@@ -83,7 +83,8 @@ type SubscriptionArgs struct {
 	EventSource string
 	Streams     []StreamSelector
 	// DetailPattern is an optional JSON object of extra conditions on the event's detail, such
-	// as {"record":{"dynamodb":{"eventName":["REMOVE"]}}}.
+	// as {"dynamodb":{"eventName":["REMOVE"]}}; its paths must be ones the schemas in schemas/
+	// give the detail (hydrant plan checks them).
 	DetailPattern string
 	// ExcludeHydrationFailures stops RecordHydrationFailed events for the streams, which the
 	// targets otherwise receive (whatever the DetailPattern): a team learns by default that

@@ -25,7 +25,7 @@ func allKindsArgs() *hydrantinfra.SubscriptionArgs {
 			{Name: "queue", Kind: hydrantinfra.TargetSQS, Arn: pulumi.String("arn:aws:sqs:us-east-1:123456789012:billing"),
 				QueueURL: pulumi.String("https://sqs.us-east-1.amazonaws.com/123456789012/billing"), RetryAttempts: ptr(10), MaximumEventAgeSeconds: ptr(3600)},
 			{Name: "fn", Kind: hydrantinfra.TargetLambda, Arn: pulumi.String("arn:aws:lambda:us-east-1:123456789012:function:billing-replay"),
-				InputTransformer: &hydrantinfra.InputTransformer{InputPaths: map[string]string{"data": "$.detail.record"}, InputTemplate: `{"record": <data>}`}},
+				InputTransformer: &hydrantinfra.InputTransformer{InputPaths: map[string]string{"data": "$.detail.kinesis"}, InputTemplate: `{"record": <data>}`}},
 			{Name: "topic", Kind: hydrantinfra.TargetSNS, Arn: pulumi.String("arn:aws:sns:us-east-1:123456789012:billing-alerts"), ManageTopicPolicy: true},
 			{Name: "central", Kind: hydrantinfra.TargetEventBus, Arn: pulumi.String("arn:aws:events:eu-west-1:444455556666:event-bus/central")},
 			{Name: "webhook", Kind: hydrantinfra.TargetAPIDestination, APIDestination: &hydrantinfra.APIDestination{
@@ -153,7 +153,7 @@ func TestTeamRulesMatchOnlyTheirStreams(t *testing.T) {
 		// A team that opted out of failures (issue 9, item 3: delivery is the default).
 		"quiet": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String(paymentsStream)}}, ExcludeHydrationFailures: true},
 		"removals": {Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String(usersStream)}},
-			DetailPattern: `{"record":{"dynamodb":{"eventName":["REMOVE"]}}}`},
+			DetailPattern: `{"dynamodb":{"eventName":["REMOVE"]}}`},
 	}
 	p := run(t, func(ctx *pulumi.Context) error {
 		for name, args := range teams {
@@ -174,8 +174,8 @@ func TestTeamRulesMatchOnlyTheirStreams(t *testing.T) {
 		}
 		patterns[name] = pat
 	}
-	remove := `,"record":{"dynamodb":{"eventName":"REMOVE"}}`
-	insert := `,"record":{"dynamodb":{"eventName":"INSERT"}}`
+	remove := `,"dynamodb":{"eventName":"REMOVE"}`
+	insert := `,"dynamodb":{"eventName":"INSERT"}`
 	cases := []struct {
 		name  string
 		event []byte

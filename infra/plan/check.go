@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/hydrant-dev/hydrant/schemas"
 )
 
 // Violation is a plan resource breaking one of Hydrant's infrastructure rules.
@@ -33,6 +35,7 @@ const (
 	typeTopicPolicy      = "aws:sns/topicPolicy:TopicPolicy"
 	typeTopic            = "aws:sns/topic:Topic"
 	typeLambdaPermission = "aws:lambda/permission:Permission"
+	typeEventRule        = "aws:cloudwatch/eventRule:EventRule"
 )
 
 // autoNameSuffix is what Pulumi appends to a logical name: "-" and 7 random characters.
@@ -71,6 +74,8 @@ var WildcardActions = []string{"dynamodb:ListStreams"}
 //     WildcardActions); a statement that allows a service principal (and a Lambda permission
 //     for one) carries aws:SourceAccount; multivalued condition keys are only tested with a
 //     set operator (ForAllValues:/ForAnyValue:) or Null;
+//   - every field path of every rule's event pattern is one a Hydrant event can carry
+//     (schemas.CheckPattern);
 //   - functions run on provided.al2023, arm64, handler bootstrap;
 //   - auto-named resources fit AWS's name limits once Pulumi appends its 8-character suffix.
 func (p Plan) Check() []Violation {
@@ -136,6 +141,17 @@ func (p Plan) Check() []Violation {
 			}
 			if dlq, _ := r.Inputs["deadLetterConfig"].(map[string]any); str(dlq, "arn") == "" {
 				add(r, "target has no dead-letter queue")
+			}
+		case typeEventRule:
+			// A path no Hydrant event carries makes the rule match nothing, silently.
+			if pattern := str(r.Inputs, "eventPattern"); pattern != "" {
+				problems, err := schemas.CheckPattern([]byte(pattern))
+				if err != nil {
+					add(r, "event pattern: %v", err)
+				}
+				for _, pr := range problems {
+					add(r, "event pattern: %s, so the rule can never match on it", pr)
+				}
 			}
 		case typeLambdaPermission:
 			if strings.HasSuffix(str(r.Inputs, "principal"), ".amazonaws.com") && str(r.Inputs, "sourceAccount") == "" {

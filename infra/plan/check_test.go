@@ -67,6 +67,10 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			p.Resources[9].Inputs["policy"] = `{"Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
 		}, `grants [s3:GetObject] on Resource "*"`},
 		{"unparseable policy", func(p Plan) { p.Resources[9].Inputs["policy"] = `{` }, "not a policy document"},
+		{"rule pattern on a path no event carries", func(p Plan) {
+			p.Resources[9] = Resource{Type: typeEventRule, Name: "billing-orders-rule", Inputs: map[string]any{
+				"eventPattern": `{"source":["hydrant"],"detail-type":["RecordHydrated"],"detail":{"record":{"kinesis":{"partitionKey":[{"prefix":"eu-"}]}}}}`}}
+		}, "aws:cloudwatch/eventRule:EventRule billing-orders-rule: event pattern: path detail.record.kinesis.partitionKey is in no RecordHydrated event"},
 		{"service admitted on SourceArn alone", func(p Plan) {
 			p.Resources[1].Inputs["policy"] = `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"Bool":{"aws:SecureTransport":"false"}}},` +
 				`{"Sid":"S3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}`

@@ -148,7 +148,7 @@ func TestDemoStack(t *testing.T) {
 }
 
 func ev(detailType, streamArn string) string {
-	return fmt.Sprintf(`{"version":"0","id":"e","detail-type":%q,"source":"hydrant","account":"123456789012","time":"2026-11-28T10:00:00Z","region":"us-east-1","resources":[%q],"detail":{"streamArn":%q,"record":{"kinesis":{"partitionKey":"eu-1"}}}}`,
+	return fmt.Sprintf(`{"version":"0","id":"e","detail-type":%q,"source":"hydrant","account":"123456789012","time":"2026-11-28T10:00:00Z","region":"us-east-1","resources":[%q],"detail":{"streamArn":%q,"kinesis":{"partitionKey":"eu-1"}}}`,
 		detailType, streamArn, streamArn)
 }
 
