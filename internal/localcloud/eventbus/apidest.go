@@ -3,6 +3,7 @@ package eventbus
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -58,8 +59,23 @@ func (s *Server) createConnection(_ context.Context, body []byte) (any, *apiErro
 	if err := decode(body, &in); err != nil {
 		return nil, err
 	}
-	if !connectionNameRE.MatchString(in.Name) {
-		return nil, validationError("1 validation error detected: Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name)
+	// Constraint failures are reported together, as AWS does: "3 validation errors detected:
+	// ...; ...; ..." (LocalStack test_events.py::TestEvents::test_create_connection_validations,
+	// recorded 08-01-2025).
+	var failed []string
+	if !nameCharsRE.MatchString(in.Name) {
+		failed = append(failed, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", in.Name))
+	}
+	if len(in.Name) > 64 {
+		failed = append(failed, fmt.Sprintf("Value '%s' at 'name' failed to satisfy constraint: Member must have length less than or equal to 64", in.Name))
+	}
+	switch in.AuthorizationType {
+	case "API_KEY", "BASIC", "OAUTH_CLIENT_CREDENTIALS":
+	default:
+		failed = append(failed, fmt.Sprintf("Value '%s' at 'authorizationType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]", in.AuthorizationType))
+	}
+	if aerr := constraintErrors(failed); aerr != nil {
+		return nil, aerr
 	}
 	if in.AuthParameters == nil {
 		return nil, validationError("AuthParameters must be specified.")
@@ -75,8 +91,6 @@ func (s *Server) createConnection(_ context.Context, body []byte) (any, *apiErro
 		}
 	case "OAUTH_CLIENT_CREDENTIALS":
 		return nil, validationError("AuthorizationType OAUTH_CLIENT_CREDENTIALS is not supported by the local endpoint; use API_KEY or BASIC.")
-	default:
-		return nil, validationError("1 validation error detected: Value '%s' at 'authorizationType' failed to satisfy constraint: Member must satisfy enum value set: [BASIC, OAUTH_CLIENT_CREDENTIALS, API_KEY]", in.AuthorizationType)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
@@ -20,6 +21,18 @@ func (e *apiError) Error() string { return e.Code + ": " + e.Message }
 
 func validationError(format string, args ...any) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Code: "ValidationException", Message: fmt.Sprintf(format, args...)}
+}
+
+// constraintErrors is AWS's answer to request members that break their constraints: "1
+// validation error detected: X" or "N validation errors detected: X; Y", nil when none did.
+func constraintErrors(failed []string) *apiError {
+	switch len(failed) {
+	case 0:
+		return nil
+	case 1:
+		return validationError("1 validation error detected: %s", failed[0])
+	}
+	return validationError("%d validation errors detected: %s", len(failed), strings.Join(failed, "; "))
 }
 
 func notFound(format string, args ...any) *apiError {

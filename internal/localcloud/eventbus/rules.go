@@ -14,8 +14,10 @@ import (
 )
 
 var (
-	ruleNameRE      = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
-	targetIDCharsRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
+	ruleNameRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]{1,64}$`)
+	// nameCharsRE is the character class of target Ids and connection names, checked apart
+	// from their length because AWS reports the two constraints separately.
+	nameCharsRE = regexp.MustCompile(`^[\.\-_A-Za-z0-9]+$`)
 )
 
 const (

@@ -60,19 +60,13 @@ const (
 // (LocalStack test_put_target_id_validation, recorded 08-01-2025).
 func checkTargetID(id string, n int) *apiError {
 	var failed []string
-	if !targetIDCharsRE.MatchString(id) {
+	if !nameCharsRE.MatchString(id) {
 		failed = append(failed, fmt.Sprintf("Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\.\\-_A-Za-z0-9]+", id, n))
 	}
 	if len(id) > 64 {
 		failed = append(failed, fmt.Sprintf("Value '%s' at 'targets.%d.member.id' failed to satisfy constraint: Member must have length less than or equal to 64", id, n))
 	}
-	switch len(failed) {
-	case 0:
-		return nil
-	case 1:
-		return validationError("1 validation error detected: %s", failed[0])
-	}
-	return validationError("%d validation errors detected: %s", len(failed), strings.Join(failed, "; "))
+	return constraintErrors(failed)
 }
 
 func (s *Server) parseTarget(n int, raw json.RawMessage) (*target, *apiError) {
