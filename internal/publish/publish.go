@@ -8,13 +8,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 )
 
 // EventsAPI is the part of the EventBridge client the publisher uses.
@@ -247,11 +247,7 @@ func (p *Publisher) requestEntries(entries []Entry) []types.PutEventsRequestEntr
 
 // backoff is capped exponential backoff with full jitter for the n-th retry (n ≥ 1).
 func (p *Publisher) backoff(n int) time.Duration {
-	d := p.cfg.BaseDelay << min(n-1, 20)
-	if d <= 0 || d > p.cfg.MaxDelay {
-		d = p.cfg.MaxDelay
-	}
-	return time.Duration(rand.Int64N(int64(d)) + 1)
+	return backoff.Exponential{Base: p.cfg.BaseDelay, Max: p.cfg.MaxDelay, Jitter: backoff.Full}.Delay(n)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/smithy-go"
 
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 	"github.com/hydrant-dev/hydrant/internal/streams"
 )
 
@@ -119,7 +120,7 @@ func TestAccessRefusedIsNotGone(t *testing.T) {
 				} else {
 					api.recordsErr = apiErr(code, "refused")
 				}
-				rep, err := streams.NewKinesisReader(api, streams.WithPageLimit(2), streams.WithRetryer(streams.NewRetryer(streams.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond}, 2)), testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
+				rep, err := streams.NewKinesisReader(api, streams.WithPageLimit(2), streams.WithRetryer(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, 2)), testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
 				var ae smithy.APIError
 				if !errors.As(err, &ae) || ae.ErrorCode() != code {
 					t.Fatalf("err = %v, want the %s returned", err, code)

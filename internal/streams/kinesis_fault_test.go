@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 	"github.com/hydrant-dev/hydrant/internal/streams"
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
@@ -59,7 +60,7 @@ func bodyHas(s string) func(*faultproxy.Request) bool {
 
 // fastRetryer keeps retry tests short; the backoff policy itself is unit tested.
 func fastRetryer(attempts int) streams.Option {
-	return streams.WithRetryer(streams.NewRetryer(streams.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond}, attempts))
+	return streams.WithRetryer(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, attempts))
 }
 
 func TestKinesisThrottling(t *testing.T) {
@@ -87,7 +88,7 @@ func TestKinesisThrottling(t *testing.T) {
 		p.Fail("GetRecords", 2, faultproxy.KinesisThroughputExceeded(f.shard, f.stream.name, "000000000000"))
 		p.Fail("GetShardIterator", 1, faultproxy.InternalFailure()) // retried, but not a throttle
 		var n atomic.Int64
-		retryer := streams.CountThrottles(streams.NewRetryer(streams.Backoff{Base: time.Millisecond, Max: 10 * time.Millisecond}, 5), &n)
+		retryer := streams.CountThrottles(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, 5), &n)
 		got, rep := collect(t, kinesisReader(t, client, streams.WithRetryer(retryer)), f.rng(0, 9))
 		assertKinesisData(t, got, f.seqs[0:10], f.data[0:10])
 		assertComplete(t, rep, 10)

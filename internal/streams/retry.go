@@ -1,13 +1,13 @@
 package streams
 
 import (
-	"math/rand/v2"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 )
 
 // throttleCodes are the codes the error classification (classify.go) retries as throttling.
@@ -15,32 +15,11 @@ import (
 // included; a DynamoDB Streams shard throttles beyond 2 concurrent readers.
 var throttleCodes = codesHandled(RetryThrottled)
 
-// Backoff is the delay policy for throttled reads: full jitter over an
-// exponential ceiling starting at Base and capped at Max.
-type Backoff struct {
-	Base time.Duration
-	Max  time.Duration
-}
-
-// DefaultBackoff starts at 200 ms, one slot of a shard's 5 reads/s, and is
-// capped at 5 s, the time Kinesis throttles reads after a 10 MiB response.
-func DefaultBackoff() Backoff {
-	return Backoff{Base: 200 * time.Millisecond, Max: 5 * time.Second}
-}
-
-// BackoffDelay implements retry.BackoffDelayer.
-func (b Backoff) BackoffDelay(attempt int, _ error) (time.Duration, error) {
-	ceiling := b.Base
-	for i := 1; i < attempt && ceiling < b.Max; i++ {
-		ceiling *= 2
-	}
-	ceiling = min(ceiling, b.Max)
-	if ceiling <= 0 {
-		return 0, nil
-	}
-	// Half fixed, half random: never retry immediately into the same limit,
-	// and spread retries of concurrent readers.
-	return ceiling/2 + rand.N(ceiling/2+1), nil
+// DefaultBackoff is the delay policy for throttled reads: equal jitter over an exponential
+// ceiling starting at 200 ms, one slot of a shard's 5 reads/s, and capped at 5 s, the time
+// Kinesis throttles reads after a 10 MiB response.
+func DefaultBackoff() backoff.Exponential {
+	return backoff.Exponential{Base: 200 * time.Millisecond, Max: 5 * time.Second, Jitter: backoff.Equal}
 }
 
 // DefaultMaxAttempts is how many times a read is tried before its throttling
@@ -51,7 +30,7 @@ const DefaultMaxAttempts = 10
 // that other consumers share: the throttling codes above are retryable, with
 // backoff b, up to maxAttempts attempts, and no client-side retry quota
 // (sustained throttling is expected here, and must slow the read, not fail it).
-func NewRetryer(b Backoff, maxAttempts int) aws.Retryer {
+func NewRetryer(b backoff.Exponential, maxAttempts int) aws.Retryer {
 	return retry.NewStandard(func(o *retry.StandardOptions) {
 		o.MaxAttempts = maxAttempts
 		o.MaxBackoff = b.Max

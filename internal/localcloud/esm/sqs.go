@@ -35,7 +35,7 @@ func (mp *Mapping) prepareSQS(ctx context.Context, client SQSAPI) (func(run, har
 // is a messageId; an empty, null or unknown one fails the whole batch.
 func (mp *Mapping) pollQueue(run, hard context.Context, client SQSAPI, url string) {
 	window := time.Duration(mp.s.MaximumBatchingWindowInSeconds) * time.Second
-	backoff := newBackoff(mp.opts.PollInterval)
+	pauses := newPollBackoff(mp.opts.PollInterval)
 	var batch []types.Message
 	var since time.Time
 	for run.Err() == nil {
@@ -50,10 +50,10 @@ func (mp *Mapping) pollQueue(run, hard context.Context, client SQSAPI, url strin
 				return
 			}
 			mp.pollError(fmt.Errorf("receive messages from %s: %w", mp.s.EventSourceARN, err))
-			_ = sleep(run, backoff.next())
+			_ = sleep(run, pauses.next())
 			continue
 		}
-		backoff.reset()
+		pauses.reset()
 		if len(batch) == 0 && len(out.Messages) > 0 {
 			since = time.Now()
 		}

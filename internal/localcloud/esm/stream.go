@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 )
 
 // shardSource is a stream as the pollers see it: Kinesis or DynamoDB Streams.
@@ -143,7 +145,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 		discard: func(_ context.Context, d discarded) error { return mp.discard(run, hard, shardID, d) },
 	}
 	window := time.Duration(mp.s.MaximumBatchingWindowInSeconds) * time.Second
-	backoff := newBackoff(mp.opts.PollInterval)
+	pauses := newPollBackoff(mp.opts.PollInterval)
 	var (
 		checkpoint string // the last record processed
 		buf        []record
@@ -162,7 +164,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 				if run.Err() == nil {
 					mp.pollError(err)
 				}
-				_ = sleep(run, backoff.next())
+				_ = sleep(run, pauses.next())
 				continue
 			}
 		}
@@ -177,10 +179,10 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 				continue
 			}
 			mp.pollError(err)
-			_ = sleep(run, backoff.next())
+			_ = sleep(run, pauses.next())
 			continue
 		}
-		backoff.reset()
+		pauses.reset()
 		if len(buf) == 0 && len(recs) > 0 {
 			bufSince = time.Now()
 		}
@@ -228,19 +230,23 @@ func fitPayload(recs []record) int {
 	return len(recs)
 }
 
-// backoff spaces out polls after consecutive errors (a deleted stream or
+// pollBackoff spaces out polls after consecutive errors (a deleted stream or
 // queue, an emulator gone), from the poll interval up to 5 s.
-type backoff struct{ base, cur time.Duration }
-
-func newBackoff(base time.Duration) *backoff { return &backoff{base: base, cur: base} }
-
-func (b *backoff) next() time.Duration {
-	d := b.cur
-	b.cur = min(2*b.cur, 5*time.Second)
-	return d
+type pollBackoff struct {
+	policy   backoff.Exponential
+	failures int
 }
 
-func (b *backoff) reset() { b.cur = b.base }
+func newPollBackoff(base time.Duration) *pollBackoff {
+	return &pollBackoff{policy: backoff.Exponential{Base: base, Max: 5 * time.Second, Jitter: backoff.None}}
+}
+
+func (b *pollBackoff) next() time.Duration {
+	b.failures++
+	return b.policy.Delay(b.failures)
+}
+
+func (b *pollBackoff) reset() { b.failures = 0 }
 
 // discard sends a discarded batch's invocation record to the on-failure
 // destination, retrying until it is delivered or the mapping stops; without

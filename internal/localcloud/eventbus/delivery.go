@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"strconv"
 	"sync"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 )
 
 // job is one event on its way to one target of one rule.
@@ -128,14 +128,10 @@ func (d *dispatcher) attempt(j *job) {
 	time.AfterFunc(delay, func() { d.push(j) })
 }
 
+// backoff is the delay before the retry after retries earlier ones: "equal jitter", at least
+// half the exponential delay, so retries never bunch up at zero.
 func (d *dispatcher) backoff(retries int) time.Duration {
-	ceiling := d.s.opts.RetryBaseDelay << min(retries, 30)
-	if ceiling <= 0 || ceiling > d.s.opts.RetryMaxDelay {
-		ceiling = d.s.opts.RetryMaxDelay
-	}
-	// "Equal jitter": at least half the exponential delay, so retries never bunch up at zero.
-	half := ceiling / 2
-	return half + time.Duration(rand.Int64N(int64(ceiling-half)+1))
+	return backoff.Exponential{Base: d.s.opts.RetryBaseDelay, Max: d.s.opts.RetryMaxDelay, Jitter: backoff.Equal}.Delay(retries + 1)
 }
 
 // close waits for the pending jobs until ctx ends, then stops the workers; the jobs still
