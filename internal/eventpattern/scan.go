@@ -326,7 +326,7 @@ func (s *scanner) skip(depth int) bool {
 // values) in a loop small enough to inline, the rest through str.
 func (s *scanner) skipString() bool {
 	d := s.data
-	for i := s.pos + 1; i < len(d) && i < s.pos+24; i++ {
+	for i := s.pos + 1; i < len(d) && i < s.pos+10; i++ {
 		if c := d[i]; c == '"' {
 			s.pos = i + 1
 			return true

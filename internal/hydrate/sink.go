@@ -2,7 +2,6 @@ package hydrate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -31,7 +30,11 @@ type BusSink struct {
 	flushAt  int
 	buf      []publish.Entry
 	bufBytes int
-	Stats    SinkStats
+	// details holds the encoded details of the buffered entries (their Detail fields point
+	// into it): each event is encoded once, straight into this buffer, which is reused after
+	// every flush, so encoding allocates only while it grows to one flush's worth.
+	details []byte
+	Stats   SinkStats
 }
 
 // SinkStats counts what a BusSink did.
@@ -72,12 +75,13 @@ func (s *BusSink) Flush(ctx context.Context) error {
 	s.Stats.Retried += st.Retried
 	clear(s.buf)
 	s.buf, s.bufBytes = s.buf[:0], 0
+	s.details = s.details[:0] // the publisher is done with the entries: reuse their bytes
 	return err
 }
 
 func (s *BusSink) entry(ctx context.Context, e Event) (publish.Entry, error) {
 	id := eventID(e.Detail)
-	detail, err := json.Marshal(e.Detail)
+	detail, err := s.encode(e.Detail)
 	if err != nil {
 		return publish.Entry{}, fmt.Errorf("encode event %s: %w", id, err)
 	}
@@ -91,13 +95,26 @@ func (s *BusSink) entry(ctx context.Context, e Event) (publish.Entry, error) {
 	if err := s.offload(ctx, e.Detail); err != nil {
 		return publish.Entry{}, fmt.Errorf("offload event %s: %w", id, err)
 	}
-	if entry.Detail, err = json.Marshal(e.Detail); err != nil {
+	s.details = s.details[:len(s.details)-len(detail)] // the oversized encoding is dropped
+	if entry.Detail, err = s.encode(e.Detail); err != nil {
 		return publish.Entry{}, fmt.Errorf("encode event %s: %w", id, err)
 	}
 	if size := publish.EntrySize(entry); size > s.pub.MaxEntrySize() {
 		return publish.Entry{}, fmt.Errorf("event %s is still %d bytes after offloading its record, over the %d-byte maximum", id, size, s.pub.MaxEntrySize())
 	}
 	return entry, nil
+}
+
+// encode appends the detail's JSON to the sink's buffer and returns it. When the buffer has to
+// grow, the entries already encoded keep the old array, so their bytes never move.
+func (s *BusSink) encode(d hydrantevent.Detail) ([]byte, error) {
+	start := len(s.details)
+	out, err := appendDetail(s.details, d)
+	if err != nil {
+		return nil, err
+	}
+	s.details = out
+	return out[start:len(out):len(out)], nil
 }
 
 // offloadable is a detail whose record can be moved to S3 (both Hydrant details are).

@@ -1,0 +1,323 @@
+package hydrate
+
+import (
+	"encoding/base64"
+	"fmt"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hydrant-dev/hydrant/hydrantevent"
+)
+
+// appendDetail encodes a detail as json.Marshal does, byte for byte (TestAppendDetailIsJSONMarshal),
+// but without reflection and into dst, so that the sink encodes each event once into a buffer
+// it reuses. Raw JSON fields (dataJson, the DynamoDB images) are copied as json.Marshal copies
+// them, compacted and with <, > and & escaped, without checking them again: the builder checked
+// the record's data once (hydrantevent.DataJSON) and encoded the images itself.
+func appendDetail(dst []byte, d hydrantevent.Detail) ([]byte, error) {
+	var err error
+	switch d := d.(type) {
+	case *hydrantevent.RecordHydrated:
+		dst = append(dst, `{"schemaVersion":`...)
+		dst = appendString(dst, d.SchemaVersion)
+		dst = append(dst, `,"eventId":`...)
+		dst = appendString(dst, d.EventID)
+		dst = appendStream(dst, d.StreamARN, d.StreamType, d.ShardID)
+		dst = append(dst, `,"sequenceNumber":`...)
+		dst = appendString(dst, d.SequenceNumber)
+		if d.SubSequenceNumber != nil {
+			dst = append(dst, `,"subSequenceNumber":`...)
+			dst = strconv.AppendInt(dst, *d.SubSequenceNumber, 10)
+		}
+		if dst, err = appendFailure(dst, &d.Failure); err != nil {
+			return dst, err
+		}
+		if d.Kinesis != nil {
+			if dst, err = appendKinesis(dst, d.Kinesis); err != nil {
+				return dst, err
+			}
+		}
+		if d.DynamoDB != nil {
+			if dst, err = appendDynamoDB(dst, d.DynamoDB); err != nil {
+				return dst, err
+			}
+		}
+		dst = appendOffload(dst, d.Offload)
+	case *hydrantevent.RecordHydrationFailed:
+		dst = append(dst, `{"schemaVersion":`...)
+		dst = appendString(dst, d.SchemaVersion)
+		dst = append(dst, `,"eventId":`...)
+		dst = appendString(dst, d.EventID)
+		dst = appendStream(dst, d.StreamARN, d.StreamType, d.ShardID)
+		dst = append(dst, `,"missing":{"startSequenceNumber":`...)
+		dst = appendString(dst, d.Missing.StartSequenceNumber)
+		dst = append(dst, `,"endSequenceNumber":`...)
+		dst = appendString(dst, d.Missing.EndSequenceNumber)
+		dst = append(dst, `,"count":`...)
+		dst = strconv.AppendInt(dst, int64(d.Missing.Count), 10)
+		dst = append(dst, `},"reason":`...)
+		dst = appendString(dst, d.Reason)
+		dst = append(dst, `,"message":`...)
+		dst = appendString(dst, d.Message)
+		if dst, err = appendFailure(dst, &d.Failure); err != nil {
+			return dst, err
+		}
+		if d.Kinesis != nil {
+			if dst, err = appendKinesis(dst, d.Kinesis); err != nil {
+				return dst, err
+			}
+		}
+		dst = appendOffload(dst, d.Offload)
+	default:
+		return dst, fmt.Errorf("encode detail: %T is not a Hydrant detail", d)
+	}
+	return append(dst, '}'), nil
+}
+
+func appendStream(dst []byte, arn, typ, shard string) []byte {
+	dst = append(dst, `,"streamArn":`...)
+	dst = appendString(dst, arn)
+	dst = append(dst, `,"streamType":`...)
+	dst = appendString(dst, typ)
+	dst = append(dst, `,"shardId":`...)
+	return appendString(dst, shard)
+}
+
+func appendFailure(dst []byte, f *hydrantevent.FailureContext) ([]byte, error) {
+	var err error
+	dst = append(dst, `,"failure":{"condition":`...)
+	dst = appendString(dst, f.Condition)
+	dst = append(dst, `,"functionArn":`...)
+	dst = appendString(dst, f.FunctionARN)
+	dst = append(dst, `,"requestId":`...)
+	dst = appendString(dst, f.RequestID)
+	dst = append(dst, `,"approximateInvokeCount":`...)
+	dst = strconv.AppendInt(dst, int64(f.ApproximateInvokeCount), 10)
+	dst = append(dst, `,"timestamp":`...)
+	if dst, err = appendTime(dst, f.Timestamp); err != nil {
+		return dst, err
+	}
+	if f.Destination != "" {
+		dst = append(dst, `,"destination":`...)
+		dst = appendString(dst, f.Destination)
+	}
+	if r := f.Response; r != nil {
+		dst = append(dst, `,"response":{"statusCode":`...)
+		dst = strconv.AppendInt(dst, int64(r.StatusCode), 10)
+		dst = append(dst, `,"executedVersion":`...)
+		dst = appendString(dst, r.ExecutedVersion)
+		dst = append(dst, `,"functionError":`...)
+		if r.FunctionError == nil {
+			dst = append(dst, "null"...)
+		} else {
+			dst = appendString(dst, *r.FunctionError)
+		}
+		dst = append(dst, '}')
+	}
+	dst = append(dst, `,"startSequenceNumber":`...)
+	dst = appendString(dst, f.StartSequenceNumber)
+	dst = append(dst, `,"endSequenceNumber":`...)
+	dst = appendString(dst, f.EndSequenceNumber)
+	dst = append(dst, `,"batchSize":`...)
+	dst = strconv.AppendInt(dst, int64(f.BatchSize), 10)
+	if !f.ApproximateArrivalOfFirstRecord.IsZero() {
+		dst = append(dst, `,"approximateArrivalOfFirstRecord":`...)
+		if dst, err = appendTime(dst, f.ApproximateArrivalOfFirstRecord); err != nil {
+			return dst, err
+		}
+	}
+	if !f.ApproximateArrivalOfLastRecord.IsZero() {
+		dst = append(dst, `,"approximateArrivalOfLastRecord":`...)
+		if dst, err = appendTime(dst, f.ApproximateArrivalOfLastRecord); err != nil {
+			return dst, err
+		}
+	}
+	return append(dst, '}'), nil
+}
+
+func appendKinesis(dst []byte, k *hydrantevent.KinesisRecord) ([]byte, error) {
+	var err error
+	dst = append(dst, `,"kinesis":{"partitionKey":`...)
+	dst = appendString(dst, k.PartitionKey)
+	if k.ExplicitHashKey != "" {
+		dst = append(dst, `,"explicitHashKey":`...)
+		dst = appendString(dst, k.ExplicitHashKey)
+	}
+	dst = append(dst, `,"approximateArrivalTimestamp":`...)
+	if dst, err = appendTime(dst, k.ApproximateArrivalTimestamp); err != nil {
+		return dst, err
+	}
+	if k.Data != nil {
+		dst = append(dst, `,"data":"`...)
+		dst = base64.StdEncoding.AppendEncode(dst, k.Data)
+		dst = append(dst, '"')
+	}
+	if len(k.DataJSON) > 0 {
+		dst = append(dst, `,"dataJson":`...)
+		dst = appendRaw(dst, k.DataJSON)
+	}
+	return append(dst, '}'), nil
+}
+
+func appendDynamoDB(dst []byte, r *hydrantevent.DynamoDBRecord) ([]byte, error) {
+	var err error
+	dst = append(dst, `,"dynamodb":{"eventID":`...)
+	dst = appendString(dst, r.EventID)
+	dst = append(dst, `,"eventName":`...)
+	dst = appendString(dst, r.EventName)
+	dst = append(dst, `,"keys":`...)
+	if r.Keys == nil {
+		dst = append(dst, "null"...)
+	} else {
+		dst = appendRaw(dst, r.Keys)
+	}
+	if len(r.NewImage) > 0 {
+		dst = append(dst, `,"newImage":`...)
+		dst = appendRaw(dst, r.NewImage)
+	}
+	if len(r.OldImage) > 0 {
+		dst = append(dst, `,"oldImage":`...)
+		dst = appendRaw(dst, r.OldImage)
+	}
+	dst = append(dst, `,"approximateCreationDateTime":`...)
+	if dst, err = appendTime(dst, r.ApproximateCreationDateTime); err != nil {
+		return dst, err
+	}
+	dst = append(dst, `,"streamViewType":`...)
+	dst = appendString(dst, r.StreamViewType)
+	dst = append(dst, `,"sizeBytes":`...)
+	dst = strconv.AppendInt(dst, r.SizeBytes, 10)
+	return append(dst, '}'), nil
+}
+
+func appendOffload(dst []byte, o *hydrantevent.Offload) []byte {
+	if o == nil {
+		return dst
+	}
+	dst = append(dst, `,"offload":{"bucket":`...)
+	dst = appendString(dst, o.Bucket)
+	dst = append(dst, `,"key":`...)
+	dst = appendString(dst, o.Key)
+	dst = append(dst, `,"size":`...)
+	dst = strconv.AppendInt(dst, o.Size, 10)
+	dst = append(dst, `,"sha256":`...)
+	dst = appendString(dst, o.SHA256)
+	return append(dst, '}')
+}
+
+// appendTime writes t as time.Time's MarshalJSON does (RFC 3339 with nanoseconds), refusing
+// what it refuses.
+func appendTime(dst []byte, t time.Time) ([]byte, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		return dst, fmt.Errorf("encode time %v: year outside of range [0,9999]", t)
+	}
+	if _, off := t.Zone(); off%60 != 0 || off <= -24*3600 || off >= 24*3600 {
+		return dst, fmt.Errorf("encode time %v: time zone offset not expressible in RFC 3339", t)
+	}
+	dst = append(dst, '"')
+	dst = t.AppendFormat(dst, time.RFC3339Nano)
+	return append(dst, '"'), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as encoding/json writes a string (HTML escaping on, invalid UTF-8 as
+// U+FFFD, U+2028 and U+2029 escaped).
+func appendString(dst []byte, s string) []byte {
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hexDigits[b>>4], hexDigits[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
+
+// rawSpecial marks the bytes that make a raw JSON value differ from what json.Marshal writes
+// for it: whitespace (dropped outside strings), <, > and & (escaped), and the lead byte of
+// U+2028 and U+2029 (escaped).
+var rawSpecial = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '<': true, '>': true, '&': true, 0xE2: true}
+
+// appendRaw writes valid JSON as json.Marshal writes a json.RawMessage: compacted, with <, >, &,
+// U+2028 and U+2029 inside strings escaped. Most values have none of these and are copied whole.
+func appendRaw(dst, raw []byte) []byte {
+	i := 0
+	for i < len(raw) && !rawSpecial[raw[i]] {
+		i++
+	}
+	if i == len(raw) {
+		return append(dst, raw...)
+	}
+	// Redo the value byte by byte, knowing where strings are.
+	inString, escaped := false, false
+	start := 0
+	for i = 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case !inString:
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				dst = append(dst, raw[start:i]...)
+				start = i + 1
+			} else if c == '"' {
+				inString = true
+			}
+		case escaped:
+			escaped = false
+		case c == '\\':
+			escaped = true
+		case c == '"':
+			inString = false
+		case c == '<' || c == '>' || c == '&':
+			dst = append(dst, raw[start:i]...)
+			dst = append(dst, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			start = i + 1
+		case c == 0xE2 && i+2 < len(raw) && raw[i+1] == 0x80 && (raw[i+2] == 0xA8 || raw[i+2] == 0xA9):
+			dst = append(dst, raw[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hexDigits[raw[i+2]&0xF])
+			i += 2
+			start = i + 1
+		}
+	}
+	return append(dst, raw[start:]...)
+}

@@ -1,0 +1,104 @@
+package hydrate
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/schemas"
+)
+
+// encodeCases are details with every optional field set and unset, and the strings and raw
+// values json.Marshal treats specially.
+func encodeCases(t testing.TB) map[string]hydrantevent.Detail {
+	t.Helper()
+	cases := map[string]hydrantevent.Detail{}
+	examples, err := schemas.Examples()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, raw := range examples {
+		ev, err := hydrantevent.Parse(raw)
+		if err != nil {
+			t.Fatalf("example %s: %v", name, err)
+		}
+		cases["example "+name] = ev.Detail
+	}
+	sub, fe := int64(7), "Unhandled"
+	at := time.Date(2026, 11, 28, 13, 58, 42, 560000000, time.UTC)
+	odd := "a<b>&c\"d\\e\n\r\t\b\f\x01\x1f é \u2028\u2029 \xff end"
+	fc := hydrantevent.FailureContext{Condition: odd, FunctionARN: "arn", RequestID: "r", ApproximateInvokeCount: -3, Timestamp: at.In(time.FixedZone("x", 5*3600+30*60)),
+		Destination: "sqs", Response: &hydrantevent.FunctionResponse{StatusCode: 200, ExecutedVersion: "$LATEST", FunctionError: &fe},
+		StartSequenceNumber: "1", EndSequenceNumber: "2", BatchSize: 10000, ApproximateArrivalOfFirstRecord: at, ApproximateArrivalOfLastRecord: at.Add(time.Nanosecond)}
+	cases["odd strings, every optional field"] = &hydrantevent.RecordHydrated{SchemaVersion: "1.0", EventID: odd, StreamARN: "s", StreamType: "kinesis", ShardID: "sh", SequenceNumber: "9",
+		SubSequenceNumber: &sub, Failure: fc,
+		Kinesis:  &hydrantevent.KinesisRecord{PartitionKey: odd, ExplicitHashKey: "123", ApproximateArrivalTimestamp: at, Data: []byte{0, 1, 2, 0xff}, DataJSON: json.RawMessage(" { \"a\" : [ 1 , \"x <y> & \\\" \u2028 z\" ] ,\n\t\"b\":{} } ")},
+		DynamoDB: &hydrantevent.DynamoDBRecord{EventID: "e", EventName: "MODIFY", Keys: json.RawMessage(`{"id":"1"}`), NewImage: json.RawMessage(`{"n":1e3}`), OldImage: json.RawMessage(`[ ]`), StreamViewType: "NEW_AND_OLD_IMAGES", SizeBytes: 1 << 40},
+		Offload:  &hydrantevent.Offload{Bucket: "b", Key: "k/<1>", Size: 5, SHA256: "ab"}}
+	cases["no optional field"] = &hydrantevent.RecordHydrated{Failure: hydrantevent.FailureContext{Response: &hydrantevent.FunctionResponse{}},
+		Kinesis: &hydrantevent.KinesisRecord{Data: []byte{}}, DynamoDB: &hydrantevent.DynamoDBRecord{}}
+	cases["failed, carrying its record"] = &hydrantevent.RecordHydrationFailed{SchemaVersion: "1.0", EventID: "x", Missing: hydrantevent.MissingRange{StartSequenceNumber: "1", EndSequenceNumber: "1", Count: 1},
+		Reason: "corrupt-aggregate", Message: odd, Failure: fc, Kinesis: &hydrantevent.KinesisRecord{Data: []byte("raw")}, Offload: &hydrantevent.Offload{}}
+	return cases
+}
+
+func TestAppendDetailIsJSONMarshal(t *testing.T) {
+	for name, d := range encodeCases(t) {
+		want, err := json.Marshal(d)
+		if err != nil {
+			t.Fatalf("%s: json.Marshal: %v", name, err)
+		}
+		got, err := appendDetail([]byte("prefix"), d)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if !bytes.Equal(got[len("prefix"):], want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got[len("prefix"):], want)
+		}
+	}
+}
+
+func TestAppendDetailRefusesWhatJSONMarshalRefuses(t *testing.T) {
+	for name, d := range map[string]hydrantevent.Detail{
+		"year 10000":    &hydrantevent.RecordHydrated{Failure: hydrantevent.FailureContext{Timestamp: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"year -1":       &hydrantevent.RecordHydrated{Kinesis: &hydrantevent.KinesisRecord{ApproximateArrivalTimestamp: time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC)}},
+		"not hydrant's": nil,
+	} {
+		if _, err := appendDetail(nil, d); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+}
+
+// FuzzAppendRaw: for any valid JSON, appendRaw writes what json.Marshal writes for it as a
+// json.RawMessage.
+func FuzzAppendRaw(f *testing.F) {
+	for _, s := range []string{`{"a":1}`, " [ \"<\\\">\" , {\"\u2028\":\"&\"} ] ", `"x"`, "\t1e5 ", `{"a":"\\\\"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		if !json.Valid(raw) {
+			return
+		}
+		want, err := json.Marshal(json.RawMessage(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendRaw(nil, raw); !bytes.Equal(got, want) {
+			t.Fatalf("appendRaw(%q) = %q, json.Marshal %q", raw, got, want)
+		}
+	})
+}
+
+// FuzzAppendString: appendString writes what json.Marshal writes for any string.
+func FuzzAppendString(f *testing.F) {
+	f.Add("a<b>&c\"d\\e\n\x01 \u2028 \xff\xfe é")
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Fatalf("appendString(%q) = %q, json.Marshal %q", s, got, want)
+		}
+	})
+}
