@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -131,8 +132,8 @@ func retryable(code string) bool {
 	return code == "ThrottlingException" || code == "InternalFailure"
 }
 
-// Publish puts every entry on the bus. It returns when each entry was accepted or failed for
-// good; the error joins an *EntryError per failed entry (errors.As finds them) and any call
+// Publish puts every entry on the bus; the entries' Detail bytes must not change until it
+// returns. It returns when each entry was accepted or failed for good; the error joins an *EntryError per failed entry (errors.As finds them) and any call
 // error. Entries are packed into calls in order; order across calls is not guaranteed, as
 // EventBridge itself does not guarantee it.
 func (p *Publisher) Publish(ctx context.Context, entries []Entry) (Stats, error) {
@@ -238,11 +239,21 @@ func (p *Publisher) requestEntries(entries []Entry) []types.PutEventsRequestEntr
 			EventBusName: aws.String(p.cfg.EventBusName),
 			Source:       aws.String(e.Source),
 			DetailType:   aws.String(e.DetailType),
-			Detail:       aws.String(string(e.Detail)),
+			Detail:       aws.String(detailString(e.Detail)),
 			Resources:    e.Resources,
 		}
 	}
 	return out
+}
+
+// detailString shares the detail's bytes instead of copying them (a copy per entry was a tenth
+// of the bytes the hydrate path allocated): the request entries live only while Publish runs,
+// and Publish's callers do not change an entry's Detail until it returns.
+func detailString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 // backoff is capped exponential backoff with full jitter for the n-th retry (n ≥ 1).
