@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
+
+	"github.com/hydrant-dev/hydrant/internal/jsonscan"
 )
 
 // DataJSON returns data as the value of KinesisRecord.DataJSON: data itself when it is valid
@@ -17,7 +19,7 @@ func DataJSON(data []byte) json.RawMessage {
 	if len(trimmed) == 0 || (trimmed[0] != '{' && trimmed[0] != '[') {
 		return nil
 	}
-	if !utf8.Valid(data) || !json.Valid(data) {
+	if !utf8.Valid(data) || !jsonscan.Valid(data) { // json.Valid's verdict, several times faster
 		return nil
 	}
 	return json.RawMessage(data)
