@@ -55,6 +55,7 @@ func commands() map[string]command {
 		"local":   localCommand(),
 		"plan":    planCommand(),
 		"demo":    demoCommand(),
+		"redrive": redriveCommand(),
 	}
 }
 

@@ -3,11 +3,14 @@ package localcloud
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 )
 
 // function is an in-process Lambda function of the deployment.
@@ -29,6 +32,65 @@ type FunctionError struct {
 
 func (e *FunctionError) Error() string { return fmt.Sprintf("function %s: %v", e.Function, e.Err) }
 func (e *FunctionError) Unwrap() error { return e.Err }
+
+// FunctionErrorType is the errorType the Lambda API reports for the failure.
+func (e *FunctionError) FunctionErrorType() string {
+	if strings.HasPrefix(e.Err.Error(), "panic: ") {
+		return "Runtime.Panic"
+	}
+	// The handler's error type without its pointer, as aws-lambda-go reports it ("errorString").
+	t := reflect.TypeOf(e.Err)
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.Name()
+}
+
+// lambdaFunctions is the local cloud as the Lambda API endpoint serves it.
+type lambdaFunctions struct{ c *Cloud }
+
+func (l lambdaFunctions) Invoke(ctx context.Context, nameOrARN string, payload []byte) ([]byte, error) {
+	return l.c.Invoke(ctx, nameOrARN, payload)
+}
+
+func (l lambdaFunctions) Exists(nameOrARN string) (string, bool) {
+	f, err := l.c.function(nameOrARN)
+	if err != nil {
+		return "", false
+	}
+	return f.arn, true
+}
+
+func (l lambdaFunctions) EventSourceMappings(function, source string) []lambdaapi.Mapping {
+	var fnARN string
+	if function != "" {
+		f, err := l.c.function(function)
+		if err != nil {
+			return nil
+		}
+		fnARN = f.arn
+	}
+	var out []lambdaapi.Mapping
+	for _, m := range l.c.Mappings() {
+		arn := m.Config.FunctionARN
+		if f, err := l.c.function(m.FunctionName); err == nil {
+			arn = f.arn
+		}
+		if (fnARN != "" && arn != fnARN) || (source != "" && m.Config.EventSourceARN != source) {
+			continue
+		}
+		state := "Enabled"
+		if !m.Enabled() {
+			state = "Disabled"
+		}
+		size := m.Config.BatchSize
+		if size == 0 {
+			size = 100 // the Lambda API's default for streams
+		}
+		out = append(out, lambdaapi.Mapping{UUID: m.Config.UUID, BatchSize: size, EventSourceArn: m.Config.EventSourceARN, FunctionArn: arn, State: state})
+	}
+	return out
+}
 
 // invoke runs the function synchronously with Lambda's context (request id, function ARN,
 // deadline from the timeout). A handler error or panic is a *FunctionError.

@@ -40,6 +40,7 @@ import (
 
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/eventbus"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/s3notify"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/sqsjson"
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
@@ -77,13 +78,14 @@ type Cloud struct {
 	region string
 	cfg    aws.Config
 
-	bus      *eventbus.Server
-	busURL   string
-	s3proxy  *s3notify.Proxy
-	s3URL    string
-	sqsURL   string
-	servers  []*http.Server
-	mappings *mappings
+	bus       *eventbus.Server
+	busURL    string
+	s3proxy   *s3notify.Proxy
+	s3URL     string
+	sqsURL    string
+	lambdaURL string
+	servers   []*http.Server
+	mappings  *mappings
 
 	sqs  *sqs.Client
 	sns  *sns.Client
@@ -166,9 +168,17 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		s3Ln.Close()
 		return nil, fmt.Errorf("start local cloud: SQS listener: %w", err)
 	}
+	lambdaLn, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
+	if err != nil {
+		busLn.Close()
+		s3Ln.Close()
+		sqsLn.Close()
+		return nil, fmt.Errorf("start local cloud: Lambda listener: %w", err)
+	}
 	c.busURL = "http://" + busLn.Addr().String()
 	c.s3URL = "http://" + s3Ln.Addr().String()
 	c.sqsURL = "http://" + sqsLn.Addr().String()
+	c.lambdaURL = "http://" + lambdaLn.Addr().String()
 	// Everything the cloud and its functions call goes through the cloud's own endpoints.
 	local := c.Endpoints()
 	c.cfg = local.Config()
@@ -191,6 +201,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		busLn.Close()
 		s3Ln.Close()
 		sqsLn.Close()
+		lambdaLn.Close()
 		return nil, fmt.Errorf("start local cloud: %w", err)
 	}
 	c.bus = eventbus.New(eventbus.Options{
@@ -210,7 +221,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	for _, l := range []struct {
 		ln net.Listener
 		h  http.Handler
-	}{{busLn, c.bus}, {s3Ln, c.s3proxy}, {sqsLn, sqsProxy}} {
+	}{{busLn, c.bus}, {s3Ln, c.s3proxy}, {sqsLn, sqsProxy}, {lambdaLn, lambdaapi.New(lambdaFunctions{c}, c.log)}} {
 		srv := &http.Server{Handler: l.h, ReadHeaderTimeout: 10 * time.Second}
 		c.servers = append(c.servers, srv)
 		go func() {
@@ -244,6 +255,7 @@ func (c *Cloud) Env() [][2]string {
 		{"AWS_ENDPOINT_URL_SNS", e.SNS},
 		{"AWS_ENDPOINT_URL_S3", e.S3},
 		{"AWS_ENDPOINT_URL_EVENTBRIDGE", e.EventBridge},
+		{"AWS_ENDPOINT_URL_LAMBDA", c.lambdaURL},
 		{"AWS_REGION", e.Region},
 		{"AWS_DEFAULT_REGION", e.Region}, // the AWS CLI v1 reads only this one
 		{"AWS_ACCESS_KEY_ID", "test"},
