@@ -34,5 +34,7 @@ func main() {
 		os.Exit(1)
 	}
 	metrics := emf.New("Hydrant", map[string]string{"FunctionName": os.Getenv("AWS_LAMBDA_FUNCTION_NAME")})
-	lambda.Start(intake.NewHandler(svc, log, metrics, os.Stdout).Handle)
+	handler := intake.NewHandler(svc, log, metrics, os.Stdout,
+		intake.WithMessageConcurrency(cfg.MessageConcurrency), intake.WithDeadlineMargin(cfg.DeadlineMargin))
+	lambda.Start(handler.Handle)
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/publish"
@@ -22,16 +23,23 @@ type Config struct {
 	MaxEntrySize     int        // HYDRANT_MAX_ENTRY_SIZE: bytes, EventBridge's limit for the account
 	Concurrency      int        // HYDRANT_PUBLISH_CONCURRENCY: PutEvents calls in flight
 	LogLevel         slog.Level // HYDRANT_LOG_LEVEL: debug, info, warn or error
+	// MessageConcurrency (HYDRANT_MESSAGE_CONCURRENCY): intake messages handled at once.
+	MessageConcurrency int
+	// DeadlineMargin (HYDRANT_DEADLINE_MARGIN, a Go duration such as 10s): no message is
+	// started with less time than this left before the invocation's deadline.
+	DeadlineMargin time.Duration
 }
 
 // Environment variable names, documented in docs/deployment.md.
 const (
-	EnvEventBus         = "HYDRANT_EVENT_BUS"
-	EnvSource           = "HYDRANT_EVENT_SOURCE"
-	EnvClaimCheckBucket = "HYDRANT_CLAIM_CHECK_BUCKET"
-	EnvMaxEntrySize     = "HYDRANT_MAX_ENTRY_SIZE"
-	EnvConcurrency      = "HYDRANT_PUBLISH_CONCURRENCY"
-	EnvLogLevel         = "HYDRANT_LOG_LEVEL"
+	EnvEventBus           = "HYDRANT_EVENT_BUS"
+	EnvSource             = "HYDRANT_EVENT_SOURCE"
+	EnvClaimCheckBucket   = "HYDRANT_CLAIM_CHECK_BUCKET"
+	EnvMaxEntrySize       = "HYDRANT_MAX_ENTRY_SIZE"
+	EnvConcurrency        = "HYDRANT_PUBLISH_CONCURRENCY"
+	EnvLogLevel           = "HYDRANT_LOG_LEVEL"
+	EnvMessageConcurrency = "HYDRANT_MESSAGE_CONCURRENCY"
+	EnvDeadlineMargin     = "HYDRANT_DEADLINE_MARGIN"
 )
 
 // maxEventSize is the largest event EventBridge accepts in any account (1 MiB).
@@ -41,12 +49,14 @@ const maxEventSize = 1024 * 1024
 // Every problem is reported at once, each naming its variable and value.
 func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	cfg := Config{
-		EventBus:         strings.TrimSpace(getenv(EnvEventBus)),
-		Source:           strings.TrimSpace(getenv(EnvSource)),
-		ClaimCheckBucket: strings.TrimSpace(getenv(EnvClaimCheckBucket)),
-		MaxEntrySize:     publish.DefaultMaxEntrySize,
-		Concurrency:      4,
-		LogLevel:         slog.LevelInfo,
+		EventBus:           strings.TrimSpace(getenv(EnvEventBus)),
+		Source:             strings.TrimSpace(getenv(EnvSource)),
+		ClaimCheckBucket:   strings.TrimSpace(getenv(EnvClaimCheckBucket)),
+		MaxEntrySize:       publish.DefaultMaxEntrySize,
+		Concurrency:        4,
+		LogLevel:           slog.LevelInfo,
+		MessageConcurrency: DefaultMessageConcurrency,
+		DeadlineMargin:     DefaultDeadlineMargin,
 	}
 	var problems []string
 	if cfg.EventBus == "" {
@@ -71,6 +81,22 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			problems = append(problems, fmt.Sprintf("%s=%q: want a whole number from 1 to 64", EnvConcurrency, v))
 		} else {
 			cfg.Concurrency = n
+		}
+	}
+	if v := getenv(EnvMessageConcurrency); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 10 {
+			problems = append(problems, fmt.Sprintf("%s=%q: want a whole number from 1 to 10 (an SQS batch holds at most 10 messages)", EnvMessageConcurrency, v))
+		} else {
+			cfg.MessageConcurrency = n
+		}
+	}
+	if v := getenv(EnvDeadlineMargin); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 || d > 15*time.Minute {
+			problems = append(problems, fmt.Sprintf("%s=%q: want a duration such as 10s, from 0 to 15m", EnvDeadlineMargin, v))
+		} else {
+			cfg.DeadlineMargin = d
 		}
 	}
 	if v := getenv(EnvLogLevel); v != "" {

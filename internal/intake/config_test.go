@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigFromEnv(t *testing.T) {
@@ -16,20 +17,24 @@ func TestConfigFromEnv(t *testing.T) {
 		{
 			name: "defaults",
 			env:  map[string]string{EnvEventBus: "hydrant"},
-			want: Config{EventBus: "hydrant", Source: "hydrant", MaxEntrySize: 262144, Concurrency: 4, LogLevel: slog.LevelInfo},
+			want: Config{EventBus: "hydrant", Source: "hydrant", MaxEntrySize: 262144, Concurrency: 4, LogLevel: slog.LevelInfo,
+				MessageConcurrency: 4, DeadlineMargin: 10 * time.Second},
 		},
 		{
 			name: "everything set",
 			env: map[string]string{EnvEventBus: "arn:aws:events:us-east-1:123456789012:event-bus/h", EnvSource: "acme.hydrant",
-				EnvClaimCheckBucket: "claims", EnvMaxEntrySize: "1048576", EnvConcurrency: "8", EnvLogLevel: "debug"},
+				EnvClaimCheckBucket: "claims", EnvMaxEntrySize: "1048576", EnvConcurrency: "8", EnvLogLevel: "debug",
+				EnvMessageConcurrency: "2", EnvDeadlineMargin: "1m30s"},
 			want: Config{EventBus: "arn:aws:events:us-east-1:123456789012:event-bus/h", Source: "acme.hydrant", ClaimCheckBucket: "claims",
-				MaxEntrySize: 1048576, Concurrency: 8, LogLevel: slog.LevelDebug},
+				MaxEntrySize: 1048576, Concurrency: 8, LogLevel: slog.LevelDebug, MessageConcurrency: 2, DeadlineMargin: 90 * time.Second},
 		},
 		{name: "bus missing", env: map[string]string{}, wantErr: []string{"HYDRANT_EVENT_BUS is required"}},
 		{name: "aws source", env: map[string]string{EnvEventBus: "b", EnvSource: "aws.kinesis"}, wantErr: []string{`HYDRANT_EVENT_SOURCE="aws.kinesis"`}},
 		{name: "size not a number", env: map[string]string{EnvEventBus: "b", EnvMaxEntrySize: "big"}, wantErr: []string{`HYDRANT_MAX_ENTRY_SIZE="big"`}},
 		{name: "size over 1 MiB", env: map[string]string{EnvEventBus: "b", EnvMaxEntrySize: "2000000"}, wantErr: []string{`HYDRANT_MAX_ENTRY_SIZE="2000000"`}},
 		{name: "concurrency zero", env: map[string]string{EnvEventBus: "b", EnvConcurrency: "0"}, wantErr: []string{`HYDRANT_PUBLISH_CONCURRENCY="0"`}},
+		{name: "message concurrency over a batch", env: map[string]string{EnvEventBus: "b", EnvMessageConcurrency: "11"}, wantErr: []string{`HYDRANT_MESSAGE_CONCURRENCY="11"`}},
+		{name: "margin not a duration", env: map[string]string{EnvEventBus: "b", EnvDeadlineMargin: "10"}, wantErr: []string{`HYDRANT_DEADLINE_MARGIN="10"`}},
 		{name: "log level", env: map[string]string{EnvEventBus: "b", EnvLogLevel: "loud"}, wantErr: []string{`HYDRANT_LOG_LEVEL="loud"`}},
 		{name: "all problems at once", env: map[string]string{EnvConcurrency: "x", EnvLogLevel: "loud"},
 			wantErr: []string{"HYDRANT_EVENT_BUS is required", "HYDRANT_PUBLISH_CONCURRENCY", "HYDRANT_LOG_LEVEL"}},

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -100,16 +101,59 @@ type Handler struct {
 	metrics *emf.Metrics
 	out     io.Writer // where EMF records go: stdout in Lambda
 	now     func() time.Time
+
+	concurrency int           // messages handled at once
+	margin      time.Duration // no message is started with less time than this left
+}
+
+// Defaults of the handler's options.
+const (
+	DefaultMessageConcurrency = 4
+	DefaultDeadlineMargin     = 10 * time.Second
+)
+
+// HandlerOption configures a Handler.
+type HandlerOption func(*Handler)
+
+// WithMessageConcurrency sets how many messages of a batch are handled at once (default 4).
+// Reads of different shards proceed side by side; reads of one shard share its throughput.
+func WithMessageConcurrency(n int) HandlerOption {
+	return func(h *Handler) { h.concurrency = max(n, 1) }
+}
+
+// WithDeadlineMargin sets the time before the invocation's deadline under which no message is
+// started (default 10 s, at most a quarter of the invocation's time): such messages are
+// reported as batch item failures, untouched, and SQS redelivers them to a later invocation.
+func WithDeadlineMargin(d time.Duration) HandlerOption {
+	return func(h *Handler) { h.margin = max(d, 0) }
 }
 
 // NewHandler returns the handler; metrics are written to out as EMF records.
-func NewHandler(svc *Services, log *slog.Logger, metrics *emf.Metrics, out io.Writer) *Handler {
-	return &Handler{svc: svc, log: log, metrics: metrics, out: out, now: time.Now}
+func NewHandler(svc *Services, log *slog.Logger, metrics *emf.Metrics, out io.Writer, opts ...HandlerOption) *Handler {
+	h := &Handler{svc: svc, log: log, metrics: metrics, out: out, now: time.Now,
+		concurrency: DefaultMessageConcurrency, margin: DefaultDeadlineMargin}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
-// Handle processes the batch message by message and returns the ids of the messages to
-// redeliver. It never fails the whole batch: a message that cannot be processed is reported
-// on its own, so the others are not redelivered with it.
+// outcome is what handling one message came to.
+type outcome struct {
+	res        hydrate.Result
+	stats      hydrate.SinkStats
+	err        error
+	notStarted bool
+}
+
+// Handle processes the batch, up to the handler's concurrency of messages at once, and returns
+// the ids of the messages to redeliver. It never fails the whole batch: a message that cannot
+// be processed is reported on its own, so the others are not redelivered with it.
+//
+// It keeps an eye on the invocation's deadline, since a timed-out invocation has the whole
+// batch redelivered, the messages already published included: no message is started with less
+// than the margin left, and messages still running shortly before the deadline are cut short.
+// Both are reported as batch item failures, so the handler always answers in time.
 func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEventResponse, error) {
 	var resp events.SQSEventResponse
 	requestID := ""
@@ -117,21 +161,39 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		requestID = lc.AwsRequestID
 	}
 	throttlesBefore := h.svc.ReadThrottles()
+
+	work, startBy, cancel := h.workContext(ctx)
+	defer cancel()
+	outcomes := h.handleAll(work, startBy, ev.Records, requestID)
+
 	var total hydrate.Result
 	var sinkStats hydrate.SinkStats
-	for _, m := range ev.Records {
+	failed, deferred := 0, 0
+	for i, m := range ev.Records {
+		o := outcomes[i]
 		log := h.log.With(slog.String("requestId", requestID), slog.String("messageId", m.MessageId))
-		res, st, err := h.handleMessage(ctx, m, log)
-		total.Hydrated += res.Hydrated
-		total.Failed += res.Failed
-		total.Bytes += res.Bytes
-		sinkStats.Offloaded += st.Offloaded
-		sinkStats.Retried += st.Retried
-		if err != nil {
+		total.Hydrated += o.res.Hydrated
+		total.Failed += o.res.Failed
+		total.Bytes += o.res.Bytes
+		sinkStats.Offloaded += o.stats.Offloaded
+		sinkStats.Retried += o.stats.Retried
+		switch {
+		case o.notStarted:
+			deferred++
+			log.Warn("intake message not started: the invocation's deadline is near; SQS will redeliver it",
+				slog.Duration("margin", h.margin), slog.String("receiveCount", m.Attributes["ApproximateReceiveCount"]))
+		case o.err != nil && errors.Is(o.err, context.DeadlineExceeded) && work.Err() != nil:
+			failed++
+			log.Error("intake message cut short before the invocation's deadline; SQS will redeliver it",
+				slog.String("error", o.err.Error()), slog.String("receiveCount", m.Attributes["ApproximateReceiveCount"]))
+		case o.err != nil:
+			failed++
 			log.Error("intake message not processed; SQS will redeliver it, then move it to the intake DLQ",
-				slog.String("error", err.Error()), slog.String("receiveCount", m.Attributes["ApproximateReceiveCount"]))
-			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+				slog.String("error", o.err.Error()), slog.String("receiveCount", m.Attributes["ApproximateReceiveCount"]))
+		default:
+			continue
 		}
+		resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 	}
 	h.metrics.Add("RecordsHydrated", emf.Count, float64(total.Hydrated))
 	h.metrics.Add("RecordsFailed", emf.Count, float64(total.Failed))
@@ -139,11 +201,65 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	h.metrics.Add("RecordsOffloaded", emf.Count, float64(sinkStats.Offloaded))
 	h.metrics.Add("PublishRetries", emf.Count, float64(sinkStats.Retried))
 	h.metrics.Add("ReadThrottles", emf.Count, float64(h.svc.ReadThrottles()-throttlesBefore))
-	h.metrics.Add("MessagesFailed", emf.Count, float64(len(resp.BatchItemFailures)))
+	h.metrics.Add("MessagesFailed", emf.Count, float64(failed))
+	h.metrics.Add("MessagesDeferred", emf.Count, float64(deferred))
 	if err := h.metrics.Flush(h.out, h.now()); err != nil {
 		h.log.Warn("metrics not written", slog.String("error", err.Error()))
 	}
 	return resp, nil
+}
+
+// workContext returns the context messages run in and the time after which no message is
+// started; without a deadline, ctx and zero. The margin is capped at a quarter of the time the
+// invocation has, so that a short function timeout still lets messages start; running messages
+// are cut a quarter of the margin (at most 1 s) before the deadline, which leaves the time to
+// report them and write the metrics.
+func (h *Handler) workContext(ctx context.Context) (context.Context, time.Time, context.CancelFunc) {
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return ctx, time.Time{}, func() {}
+	}
+	margin := min(h.margin, deadline.Sub(h.now())/4)
+	work, cancel := context.WithDeadline(ctx, deadline.Add(-min(margin/4, time.Second)))
+	return work, deadline.Add(-margin), cancel
+}
+
+// handleAll handles the messages, up to h.concurrency at once, starting none after startBy
+// (zero: no limit) or once work is done; those are marked notStarted.
+func (h *Handler) handleAll(work context.Context, startBy time.Time, msgs []events.SQSMessage, requestID string) []outcome {
+	outcomes := make([]outcome, len(msgs))
+	mayStart := func() bool { return work.Err() == nil && (startBy.IsZero() || h.now().Before(startBy)) }
+	slots := make(chan struct{}, h.concurrency)
+	var wg sync.WaitGroup
+	for i, m := range msgs {
+		started := false
+		if mayStart() {
+			select {
+			case slots <- struct{}{}:
+				// Waiting for a slot took time: look at the clock again.
+				if started = mayStart(); !started {
+					<-slots
+				}
+			case <-work.Done():
+			}
+		}
+		if !started {
+			for j := i; j < len(msgs); j++ {
+				outcomes[j].notStarted = true
+			}
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-slots }()
+			log := h.log.With(slog.String("requestId", requestID), slog.String("messageId", m.MessageId))
+			o := &outcomes[i]
+			o.res, o.stats, o.err = h.handleMessage(work, m, log)
+		}()
+	}
+	wg.Wait()
+	return outcomes
 }
 
 func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage, log *slog.Logger) (hydrate.Result, hydrate.SinkStats, error) {

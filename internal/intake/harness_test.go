@@ -41,6 +41,8 @@ type harnessOptions struct {
 	frontKinesis func(t *testing.T, kinesisURL string) string
 	// frontDynamoDBStreams wraps DynamoDB Local's URL for the function's stream reads; nil: direct.
 	frontDynamoDBStreams func(t *testing.T, dynamoDBURL string) string
+	// handler configures the handler (concurrency, deadline margin).
+	handler []intake.HandlerOption
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -82,19 +84,25 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if h.svc, err = intake.NewServices(awsCfg, cfg, log); err != nil {
 		t.Fatal(err)
 	}
-	h.handler = intake.NewHandler(h.svc, log, emf.New("Hydrant", map[string]string{"FunctionName": "hydrate"}), &h.metrics)
+	h.handler = intake.NewHandler(h.svc, log, emf.New("Hydrant", map[string]string{"FunctionName": "hydrate"}), &h.metrics, o.handler...)
 	return h
 }
 
 // invoke hands the bodies to the handler as one SQS batch, as the intake queue's ESM does.
 func (h *harness) invoke(bodies ...string) events.SQSEventResponse {
 	h.t.Helper()
+	return h.invokeCtx(context.Background(), bodies...)
+}
+
+// invokeCtx is invoke with the invocation's context (its deadline is the function's timeout).
+func (h *harness) invokeCtx(ctx context.Context, bodies ...string) events.SQSEventResponse {
+	h.t.Helper()
 	ev := events.SQSEvent{}
 	for i, b := range bodies {
 		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprintf("msg-%d", i), Body: b,
 			Attributes: map[string]string{"ApproximateReceiveCount": "1"}, EventSource: "aws:sqs"})
 	}
-	resp, err := h.handler.Handle(context.Background(), ev)
+	resp, err := h.handler.Handle(ctx, ev)
 	if err != nil {
 		h.t.Fatalf("Handle returned an error (it must report per message instead): %v", err)
 	}

@@ -11,10 +11,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
+	"github.com/hydrant-dev/hydrant/internal/intake"
 	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/testkit/faultproxy"
 )
@@ -323,3 +325,98 @@ func TestIntegrityS3PayloadForeignRecordsAreRefused(t *testing.T) {
 type countingSink struct{ n int }
 
 func (s *countingSink) Emit(context.Context, hydrate.Event) error { s.n++; return nil }
+
+// TestIntegrityDeadline (issue 9, item 5): a batch whose reads are throttled must not outlive
+// the invocation, or Lambda redelivers the whole batch. With a short deadline and one message
+// whose stream throttles every read, the handler answers before the deadline, reports the
+// throttled message and the ones it did not start as batch item failures, and hydrates the
+// others: every message is either hydrated or failed back to SQS.
+func TestIntegrityDeadline(t *testing.T) {
+	for _, tc := range []struct {
+		name        string
+		concurrency int
+		timeout     time.Duration
+		slowAt      int  // index of the message whose reads are throttled
+		wantUnstart bool // messages after the slow one cannot start
+	}{
+		// One at a time: the slow message holds the invocation until it is cut short, and
+		// the messages after it are not started.
+		{name: "one at a time", concurrency: 1, timeout: 8 * time.Second, slowAt: 1, wantUnstart: true},
+		// Four at a time: the slow message holds one slot; the others go through the rest.
+		{name: "in parallel", concurrency: 4, timeout: 10 * time.Second, slowAt: 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var slowStream string // set once the streams exist
+			h := newHarness(t, harnessOptions{
+				handler: []intake.HandlerOption{intake.WithMessageConcurrency(tc.concurrency), intake.WithDeadlineMargin(2 * time.Second)},
+				frontKinesis: func(t *testing.T, kinesisURL string) string {
+					p, url := faultproxy.Start(t, kinesisURL)
+					p.Add(&faultproxy.Rule{Operation: "GetRecords",
+						Match: func(r *faultproxy.Request) bool {
+							return slowStream != "" && strings.Contains(string(r.Body), slowStream)
+						},
+						Respond: faultproxy.KinesisThroughputExceeded("shardId-000000000000", "slow", "000000000000").Responder()})
+					return url
+				}})
+			fast := make([][]byte, 9)
+			for i := range fast {
+				fast[i] = fmt.Appendf(nil, `{"fast":%d}`, i)
+			}
+			a := failuretest.PutKinesis(t, h.ep, fast)
+			slow := failuretest.PutKinesis(t, h.ep, [][]byte{[]byte(`{"slow":0}`)})
+			slowStream = slow.StreamARN
+			var bodies []string
+			for i := range fast {
+				if len(bodies) == tc.slowAt {
+					bodies = append(bodies, slow.FailureJSON(0, 0))
+				}
+				bodies = append(bodies, a.FailureJSON(i, i))
+			}
+
+			ctx, cancel := context.WithTimeout(context.Background(), tc.timeout)
+			defer cancel()
+			deadline, _ := ctx.Deadline()
+			resp := h.invokeCtx(ctx, bodies...)
+			if answered := time.Now(); !answered.Before(deadline) {
+				t.Fatalf("the handler answered %v after the invocation's deadline: Lambda would have redelivered the whole batch", answered.Sub(deadline))
+			}
+
+			failedIDs := map[string]bool{}
+			for _, f := range resp.BatchItemFailures {
+				failedIDs[f.ItemIdentifier] = true
+			}
+			slowID := fmt.Sprintf("msg-%d", tc.slowAt)
+			if !failedIDs[slowID] {
+				t.Fatalf("the throttled message %s must be failed back to SQS, failures %+v", slowID, resp.BatchItemFailures)
+			}
+			onBus := map[string]bool{}
+			for _, d := range hydrated(t, failuretest.ForStream(h.drain(), a.StreamARN)) {
+				onBus[d.SequenceNumber] = true
+			}
+			// Every message is accounted for: hydrated, or failed back to SQS to be redelivered.
+			next := 0
+			for i := range bodies {
+				id := fmt.Sprintf("msg-%d", i)
+				if i == tc.slowAt {
+					continue
+				}
+				seq := a.Seqs[next]
+				next++
+				if onBus[seq] == failedIDs[id] {
+					t.Errorf("%s (%s): on the bus %v, failed back to SQS %v: want exactly one", id, seq, onBus[seq], failedIDs[id])
+				}
+			}
+			metrics := h.metrics.String()
+			if tc.wantUnstart {
+				if !failedIDs["msg-2"] || !strings.Contains(metrics, fmt.Sprintf(`"MessagesDeferred":%d`, len(bodies)-2)) {
+					t.Errorf("the messages after the throttled one must not be started; failures %+v, metrics %s", resp.BatchItemFailures, metrics)
+				}
+				if failedIDs["msg-0"] {
+					t.Errorf("the message before the throttled one had time to be hydrated")
+				}
+			} else if len(resp.BatchItemFailures) != 1 {
+				t.Errorf("in parallel, only the throttled message should fail, got %+v", resp.BatchItemFailures)
+			}
+		})
+	}
+}
