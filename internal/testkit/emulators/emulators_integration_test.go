@@ -295,16 +295,13 @@ func TestStartStop(t *testing.T) {
 		t.Errorf("second down: exit %d: %s", code, stderr)
 	}
 	for _, line := range strings.Split(strings.TrimSpace(string(pids)), "\n") {
-		var name string
+		var name, start string
 		var pid int
-		if _, err := fmt.Sscan(line, &name, &pid); err != nil {
+		if _, err := fmt.Sscan(line, &name, &pid, &start); err != nil {
 			t.Fatalf("pids line %q: %v", line, err)
 		}
-		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
-			stat, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-			if !strings.Contains(string(stat), ") Z ") {
-				t.Errorf("%s (pid %d) still running after Stop", name, pid)
-			}
+		if running(pid, start) {
+			t.Errorf("%s (pid %d) still running after Stop", name, pid)
 		}
 	}
 	for _, u := range []string{set.Endpoints.Kinesis, set.Endpoints.DynamoDB, set.Endpoints.SQS, set.Endpoints.S3} {
@@ -323,6 +320,41 @@ func TestStartStop(t *testing.T) {
 	if _, err := os.Stat(set.stateDir); !os.IsNotExist(err) {
 		t.Errorf("state dir %s left behind (stat: %v)", set.stateDir, err)
 	}
+}
+
+// running reports whether the process recorded as pid, started at start (field 22 of
+// /proc/PID/stat, as the pids file records it), is still there: not gone, not replaced by a
+// process that reused its PID, and not a zombie whose threads have all exited. A zombie main
+// thread alone is not enough: the other threads of a killed JVM or Go process may still be
+// exiting, and the last one closes the listening sockets (see exited in scripts/emulators).
+func running(pid int, start string) bool {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return false
+	}
+	// After the command name: field 3 (state) is fields[0], field 22 (start time) is fields[19].
+	if fields := strings.Fields(string(stat[i+1:])); len(fields) < 20 || fields[19] != start {
+		return false
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return false
+	}
+	var zombie, alone bool
+	for _, line := range strings.Split(string(status), "\n") {
+		k, v, _ := strings.Cut(line, ":")
+		switch v = strings.TrimSpace(v); k {
+		case "State":
+			zombie = strings.HasPrefix(v, "Z")
+		case "Threads":
+			alone = v == "1"
+		}
+	}
+	return !(zombie && alone)
 }
 
 func readFile(p string) (string, error) {
