@@ -122,21 +122,15 @@ func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool)
 	}
 }
 
-// settle waits until the mapping has made at least want invocations and
-// its invocation count then stops moving (so that extra invocations would
-// be seen).
+// settle waits for at least want invocations, then for the mapping to catch up with its source:
+// every poller idle, after a read that found nothing, so that no invocation is still to come.
 func settle(t *testing.T, mp *Mapping, want int64) {
 	t.Helper()
 	waitFor(t, 20*time.Second, fmt.Sprintf("%d invocations", want), func() bool { return mp.Stats().Invocations >= want })
-	last := int64(-1)
-	waitFor(t, 10*time.Second, "the mapping to go idle", func() bool {
-		n := mp.Stats().Invocations
-		if n == last {
-			return true
-		}
-		last = n
-		time.Sleep(300 * time.Millisecond)
-		return false
+	polls := mp.Stats().EmptyPolls
+	waitFor(t, 20*time.Second, "the mapping to catch up with its source", func() bool {
+		st := mp.Stats()
+		return st.BusyPollers == 0 && st.EmptyPolls > polls
 	})
 }
 

@@ -251,6 +251,8 @@ type Mapping struct {
 	pollErrors           atomic.Int64
 	messagesDeleted      atomic.Int64
 	shards               atomic.Int64
+	busyPollers          atomic.Int64
+	emptyPolls           atomic.Int64
 	lastError            atomic.Value // string
 }
 
@@ -284,9 +286,17 @@ type Stats struct {
 	DestinationErrors int64 `json:"destinationErrors"`
 	PollErrors        int64 `json:"pollErrors"`
 	// MessagesDeleted counts SQS messages deleted after success.
-	MessagesDeleted int64  `json:"messagesDeleted"`
-	ActiveShards    int64  `json:"activeShards"`
-	LastError       string `json:"lastError,omitempty"`
+	MessagesDeleted int64 `json:"messagesDeleted"`
+	ActiveShards    int64 `json:"activeShards"`
+	// BusyPollers counts the pollers (one per shard being read, one for the
+	// shard coordinator, one per queue) that have not caught up: their last
+	// read found records, or records wait in a batch, an invocation, a retry or
+	// a delivery to the on-failure destination. 0 means the mapping has read
+	// everything its source held at its pollers' last reads.
+	BusyPollers int64 `json:"busyPollers"`
+	// EmptyPolls counts reads that found nothing, with nothing waiting.
+	EmptyPolls int64  `json:"emptyPolls"`
+	LastError  string `json:"lastError,omitempty"`
 }
 
 // Stats returns the mapping's counters now.
@@ -303,10 +313,42 @@ func (mp *Mapping) Stats() Stats {
 		PollErrors:           mp.pollErrors.Load(),
 		MessagesDeleted:      mp.messagesDeleted.Load(),
 		ActiveShards:         mp.shards.Load(),
+		BusyPollers:          mp.busyPollers.Load(),
+		EmptyPolls:           mp.emptyPolls.Load(),
 	}
 	st.State, _ = mp.state.Load().(string)
 	st.LastError, _ = mp.lastError.Load().(string)
 	return st
+}
+
+// idleness is whether one poller has caught up with its source, counted in
+// Stats.BusyPollers; it starts busy. Only its poller's goroutine uses it.
+type idleness struct {
+	mp   *Mapping
+	busy bool
+}
+
+func (mp *Mapping) newIdleness() *idleness {
+	mp.busyPollers.Add(1)
+	return &idleness{mp: mp, busy: true}
+}
+
+// set records whether the poller has work left.
+func (i *idleness) set(busy bool) {
+	if busy != i.busy {
+		i.busy = busy
+		if busy {
+			i.mp.busyPollers.Add(1)
+		} else {
+			i.mp.busyPollers.Add(-1)
+		}
+	}
+}
+
+// caughtUp records a read that found nothing, with nothing waiting.
+func (i *idleness) caughtUp() {
+	i.set(false)
+	i.mp.emptyPolls.Add(1)
 }
 
 // stop ends the pollers gracefully, then forcibly when ctx ends.

@@ -38,6 +38,8 @@ func (mp *Mapping) pollQueue(run, hard context.Context, client SQSAPI, url strin
 	pauses := newPollBackoff(mp.opts.PollInterval)
 	var batch []types.Message
 	var since time.Time
+	idle := mp.newIdleness()
+	defer idle.set(false)
 	for run.Err() == nil {
 		out, err := client.ReceiveMessage(run, &sqs.ReceiveMessageInput{
 			QueueUrl:                    aws.String(url),
@@ -49,6 +51,7 @@ func (mp *Mapping) pollQueue(run, hard context.Context, client SQSAPI, url strin
 			if run.Err() != nil {
 				return
 			}
+			idle.set(true)
 			mp.pollError(fmt.Errorf("receive messages from %s: %w", mp.s.EventSourceARN, err))
 			_ = sleep(run, pauses.next())
 			continue
@@ -64,7 +67,14 @@ func (mp *Mapping) pollQueue(run, hard context.Context, client SQSAPI, url strin
 			continue
 		}
 		if len(out.Messages) == 0 {
+			if len(batch) == 0 {
+				idle.caughtUp()
+			} else {
+				idle.set(true)
+			}
 			_ = sleep(run, mp.opts.PollInterval)
+		} else {
+			idle.set(true)
 		}
 	}
 }

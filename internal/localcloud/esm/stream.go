@@ -83,6 +83,10 @@ func (mp *Mapping) coordinate(run, hard context.Context, src shardSource, shards
 	defer wg.Wait()
 	tick := time.NewTicker(mp.opts.ShardDiscoveryInterval)
 	defer tick.Stop()
+	// A shard read to its end stays counted in Stats.BusyPollers until the pass
+	// that starts its children's pollers.
+	awaiting := 0
+	defer func() { mp.busyPollers.Add(int64(-awaiting)) }()
 	for {
 		listed := make(map[string]bool, len(shards))
 		for _, sh := range shards {
@@ -97,20 +101,27 @@ func (mp *Mapping) coordinate(run, hard context.Context, src shardSource, shards
 			started[sh.id] = true
 			it := iters[sh.id]
 			start := position{latest: it != ""}
+			idle := mp.newIdleness()
 			wg.Go(func() {
-				if mp.pollShard(run, hard, src, sh.id, start, it) {
+				defer idle.set(false)
+				if mp.pollShard(run, hard, src, sh.id, start, it, idle) {
+					mp.busyPollers.Add(1) // handed over to the coordinator with done
 					select {
 					case done <- sh.id:
 					case <-run.Done():
+						mp.busyPollers.Add(-1)
 					}
 				}
 			})
 		}
+		mp.busyPollers.Add(int64(-awaiting))
+		awaiting = 0
 		select {
 		case <-run.Done():
 			return
 		case id := <-done:
 			finished[id] = true
+			awaiting++
 		case <-tick.C:
 		}
 		list, err := src.listShards(run)
@@ -127,8 +138,9 @@ func (mp *Mapping) coordinate(run, hard context.Context, src shardSource, shards
 
 // pollShard reads one shard in order, forms batches (BatchSize, batching
 // window) and runs them through the failure semantics of batchRunner. It
-// returns true once the shard is closed and every record was processed.
-func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID string, start position, it string) bool {
+// returns true once the shard is closed and every record was processed. It
+// keeps idle up to date; its caller releases it.
+func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID string, start position, it string, idle *idleness) bool {
 	mp.shards.Add(1)
 	defer mp.shards.Add(-1)
 	log := mp.log.With("shard", shardID)
@@ -161,6 +173,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 			}
 			var err error
 			if it, err = src.iterator(run, shardID, p); err != nil {
+				idle.set(true)
 				if run.Err() == nil {
 					mp.pollError(err)
 				}
@@ -173,6 +186,7 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 			if run.Err() != nil {
 				return false
 			}
+			idle.set(true)
 			if src.expired(err) {
 				log.Debug("shard iterator expired, taking a new one", "err", err)
 				it = ""
@@ -206,7 +220,14 @@ func (mp *Mapping) pollShard(run, hard context.Context, src shardSource, shardID
 			return true
 		}
 		if len(recs) == 0 {
+			if len(buf) == 0 {
+				idle.caughtUp()
+			} else {
+				idle.set(true)
+			}
 			_ = sleep(run, mp.opts.PollInterval)
+		} else {
+			idle.set(true)
 		}
 	}
 	return false

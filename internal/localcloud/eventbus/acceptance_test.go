@@ -4,7 +4,6 @@ package eventbus_test
 
 import (
 	"testing"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -65,5 +64,5 @@ func TestScriptedEndpoint(t *testing.T) {
 		attr(dead, "TARGET_ARN") != aws.ToString(dest.ApiDestinationArn) {
 		t.Errorf("DLQ attributes %v", dead.MessageAttributes)
 	}
-	h.empty(qurl, 20*time.Millisecond)
+	h.empty(qurl)
 }

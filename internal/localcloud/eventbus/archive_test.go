@@ -100,8 +100,8 @@ func TestArchiveAndReplay(t *testing.T) {
 	if got[`{"n":1}`] != aws.ToString(put.Entries[0].EventId) || got[`{"n":3}`] != aws.ToString(put.Entries[2].EventId) {
 		t.Errorf("replayed events %v, want n=1 and n=3 with their ids", got)
 	}
-	h.empty(qurl, 50*time.Millisecond)
-	h.empty(otherURL, 0) // FilterArns left this rule out
+	h.empty(qurl)
+	h.empty(otherURL) // FilterArns left this rule out
 
 	replayErrors := []struct {
 		name string

@@ -56,5 +56,5 @@ func TestSQSTargetReceivesMatchingEvent(t *testing.T) {
 			t.Errorf("third event keeps the entry's Time and Resources: %+v", ev)
 		}
 	}
-	h.empty(qurl, 50*time.Millisecond)
+	h.empty(qurl)
 }

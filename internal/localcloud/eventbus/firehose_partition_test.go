@@ -43,8 +43,8 @@ func TestFirehosePartitionedPrefixes(t *testing.T) {
 	for _, d := range []string{`{"team":"a"}`, `{"team":"b"}`, `{"team":"a"}`, `{}`} {
 		h.put(entry("default", h.prefix, "thing", d))
 	}
-	time.Sleep(200 * time.Millisecond) // deliveries are asynchronous
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	// Close waits for the (asynchronous) deliveries to the stream, then flushes it to S3.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := h.srv.Close(ctx); err != nil {
 		t.Fatal(err)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -132,7 +131,7 @@ func (h *harness) receive(url string, n int) []sqstypes.Message {
 	for len(got) < n && time.Now().Before(deadline) {
 		out, err := h.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
 			QueueUrl: aws.String(url), MaxNumberOfMessages: 10, MessageAttributeNames: []string{"All"},
-			AttributeNames: []sqstypes.QueueAttributeName{"All"},
+			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
 		})
 		if err != nil {
 			h.t.Fatalf("receive from %s: %v", url, err)
@@ -153,10 +152,15 @@ func (h *harness) receive(url string, n int) []sqstypes.Message {
 	return got
 }
 
-// empty asserts that a queue receives nothing for a short while.
-func (h *harness) empty(url string, wait time.Duration) {
+// empty asserts that url holds no message once the endpoint has no delivery pending, that is
+// once everything it would deliver has arrived.
+func (h *harness) empty(url string) {
 	h.t.Helper()
-	time.Sleep(wait)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := h.srv.Idle(ctx); err != nil {
+		h.t.Fatalf("queue %s: %v", url, err)
+	}
 	out, err := h.sqs.ReceiveMessage(h.ctx(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
 	if err != nil {
 		h.t.Fatalf("receive from %s: %v", url, err)
@@ -267,8 +271,6 @@ func attr(m sqstypes.Message, name string) string {
 	}
 	return aws.ToString(v.StringValue)
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 // noRetries keeps the SDK from retrying the endpoint's LimitExceededException (a throttling
 // code to the SDK's retryer), which would only slow the tests down.

@@ -155,6 +155,18 @@ func (s *Server) RegisterFunction(arn string, fn func(ctx context.Context, event
 	s.functions[arn] = fn
 }
 
+// Idle waits until no delivery is pending: every event routed so far has been delivered,
+// dead-lettered or dropped, retries included (PutEvents routes before it returns). It returns
+// ctx's error if ctx ends first. Unlike Close it leaves the endpoint running.
+func (s *Server) Idle(ctx context.Context) error {
+	select {
+	case <-s.delivery.pending.zero():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("wait for pending deliveries: %w", ctx.Err())
+	}
+}
+
 // Close waits for pending deliveries (including scheduled retries) until ctx ends, then stops
 // the workers, logs any event still undelivered as dropped, and flushes the Firehose buffers
 // to S3. It returns the flush errors.

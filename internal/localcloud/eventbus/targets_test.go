@@ -126,7 +126,7 @@ func TestFailedDeliveryEndsInDeadLetterQueue(t *testing.T) {
 	if failing.calls != 2 {
 		t.Errorf("failing function called %d times, want 2 (1 + MaximumRetryAttempts 1)", failing.calls)
 	}
-	h.empty(dlqURL, 50*time.Millisecond)
+	h.empty(dlqURL)
 }
 
 func TestDroppedEventIsLogged(t *testing.T) {
@@ -233,7 +233,7 @@ func TestBusToBus(t *testing.T) {
 	if ev.ID != aws.ToString(out.Entries[1].EventId) || string(ev.Detail) != `{"n":2}` {
 		t.Fatalf("the event crosses buses unchanged, with its id: got %+v, want id %s", ev, aws.ToString(out.Entries[1].EventId))
 	}
-	h.empty(qurl, 50*time.Millisecond)
+	h.empty(qurl)
 }
 
 func TestFirehoseWritesNDJSONToS3(t *testing.T) {
