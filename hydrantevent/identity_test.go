@@ -56,7 +56,7 @@ func TestIdentitiesDiffer(t *testing.T) {
 		}
 		seen[id] = name
 	}
-	if EventID(testStream, testShard, testSeq, ptr[int64](3)) != EventID(testStream, testShard, testSeq, ptr[int64](3)) {
+	if a, b := EventID(testStream, testShard, testSeq, ptr[int64](3)), EventID(testStream, testShard, testSeq, ptr[int64](3)); a != b {
 		t.Error("EventID is not deterministic")
 	}
 }

@@ -172,6 +172,7 @@ func (a *RouterArgs) validate() error {
 	}
 	for i, s := range a.Schemas {
 		if s.Name == "" || s.Content == "" {
+			//lint:ignore ST1005 the message starts with the configuration field it names, spelt as in the Go struct
 			errs = append(errs, fmt.Errorf("Schemas[%d]: name and content are required", i))
 		}
 	}

@@ -125,6 +125,7 @@ func (a *SubscriptionArgs) validate() error {
 	}
 	for i, s := range a.Streams {
 		if s.ARN == nil {
+			//lint:ignore ST1005 the message starts with the configuration field it names, spelt as in the Go struct
 			errs = append(errs, fmt.Errorf("Streams[%d]: ARN is required", i))
 		}
 	}
@@ -137,9 +138,11 @@ func (a *SubscriptionArgs) validate() error {
 	seen := map[string]bool{}
 	for i, t := range a.Targets {
 		if err := t.validate(); err != nil {
+			//lint:ignore ST1005 the message starts with the configuration field it names, spelt as in the Go struct
 			errs = append(errs, fmt.Errorf("Targets[%d]: %w", i, err))
 		}
 		if seen[t.Name] {
+			//lint:ignore ST1005 the message starts with the configuration field it names, spelt as in the Go struct
 			errs = append(errs, fmt.Errorf("Targets[%d]: duplicate name %q", i, t.Name))
 		}
 		seen[t.Name] = true

@@ -2,7 +2,6 @@ package localcloud
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -54,27 +53,4 @@ func (c *Cloud) createStream(ctx context.Context, a regArgs) (created, error) {
 		note += "; KMS encryption accepted, not applied locally"
 	}
 	return created{id: arn, outputs: map[string]any{"arn": arn, "name": name}, res: Resource{ARN: arn, Physical: name, Note: note}}, nil
-}
-
-// waitActive polls until the stream is ACTIVE. kinesis-local may answer ResourceNotFound for
-// a moment after CreateStream, which the SDK's waiter treats as final; here it is a retry.
-func waitActive(ctx context.Context, kin *kinesis.Client, name string, timeout time.Duration) error {
-	deadline := time.Now().Add(timeout)
-	for {
-		out, err := kin.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
-		var nf *kintypes.ResourceNotFoundException
-		switch {
-		case err == nil && out.StreamDescriptionSummary.StreamStatus == kintypes.StreamStatusActive:
-			return nil
-		case err != nil && !errors.As(err, &nf):
-			return fmt.Errorf("stream %s: %w", name, err)
-		case time.Now().After(deadline):
-			return fmt.Errorf("stream %s did not become active within %s", name, timeout)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }

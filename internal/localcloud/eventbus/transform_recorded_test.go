@@ -113,7 +113,7 @@ func TestInputTransformerInvalidJSONNotDelivered(t *testing.T) {
 	}
 	// The dead-letter messages are written after the failed attempts, so anything delivered to
 	// the target would already be there.
-	h.empty(qurl, 0)
+	h.empty(qurl)
 	dropped := func() bool {
 		for _, line := range strings.Split(h.logs.String(), "\n") {
 			if strings.Contains(line, "event dropped") && strings.Contains(line, noDLQ) && strings.Contains(line, "not valid JSON") {

@@ -8,6 +8,8 @@
 // same values.
 package dynamodbjson
 
+//lint:file-ignore ST1005 errors start with the DynamoDB type descriptor they concern (M, N, S, B), whose case is its name
+
 import (
 	"bytes"
 	"encoding/json"
