@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 	"github.com/hydrant-dev/hydrant/schemas"
 )
 
@@ -145,6 +146,17 @@ func (p Plan) Check() []Violation {
 		case typeEventRule:
 			// A path no Hydrant event carries makes the rule match nothing, silently.
 			if pattern := str(r.Inputs, "eventPattern"); pattern != "" {
+				// What PutRule would refuse fails the deployment: an invalid pattern, or one
+				// EventBridge finds too complex. The size is held to the quota's upper limit,
+				// which the account may have raised to.
+				_, err := eventpattern.CompileOptions([]byte(pattern), eventpattern.Options{MaxSize: eventpattern.HardMaxSize})
+				if err == nil {
+					err = eventpattern.CheckComplexity([]byte(pattern))
+				}
+				if err != nil {
+					add(r, "event pattern: %v", err)
+					break
+				}
 				problems, err := schemas.CheckPattern([]byte(pattern))
 				if err != nil {
 					add(r, "event pattern: %v", err)

@@ -71,6 +71,16 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			p.Resources[9] = Resource{Type: typeEventRule, Name: "billing-orders-rule", Inputs: map[string]any{
 				"eventPattern": `{"source":["hydrant"],"detail-type":["RecordHydrated"],"detail":{"record":{"kinesis":{"partitionKey":[{"prefix":"eu-"}]}}}}`}}
 		}, "aws:cloudwatch/eventRule:EventRule billing-orders-rule: event pattern: path detail.record.kinesis.partitionKey is in no RecordHydrated event"},
+		// PutRule would refuse it: AWS answers "Rule is too complex" (LocalStack
+		// test_event_pattern[content_wildcard_complex_EXC], recorded 15-10-2025, same shape).
+		{"rule pattern too complex", func(p Plan) {
+			p.Resources[9] = Resource{Type: typeEventRule, Name: "wild-rule", Inputs: map[string]any{
+				"eventPattern": `{"source":["hydrant"],"detail-type":["RecordHydrated"],"detail":{"streamArn":[{"wildcard":"*:*:*:*:*:stream/*"}]}}`}}
+		}, "aws:cloudwatch/eventRule:EventRule wild-rule: event pattern: Event pattern is not valid. Reason: Rule is too complex"},
+		{"rule pattern invalid", func(p Plan) {
+			p.Resources[9] = Resource{Type: typeEventRule, Name: "bad-rule", Inputs: map[string]any{
+				"eventPattern": `{"source":"hydrant"}`}}
+		}, `bad-rule: event pattern: Event pattern is not valid. Reason: "source" must be an object or an array`},
 		{"service admitted on SourceArn alone", func(p Plan) {
 			p.Resources[1].Inputs["policy"] = `{"Statement":[{"Effect":"Deny","Principal":"*","Action":"sqs:*","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"Bool":{"aws:SecureTransport":"false"}}},` +
 				`{"Sid":"S3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"sqs:SendMessage","Resource":"arn:aws:sqs:us-east-1:1:q","Condition":{"ArnEquals":{"aws:SourceArn":"arn:aws:s3:::b"}}}]}`
