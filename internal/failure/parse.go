@@ -40,6 +40,9 @@ type Message struct {
 	SNSTopicARN  string `json:"snsTopicArn,omitempty"`
 	// SQSMessageID is set when the input was an SQS message wrapping the body.
 	SQSMessageID string `json:"sqsMessageId,omitempty"`
+	// SenderID is the intake message's SenderId system attribute, set by the caller that
+	// received it (never parsed from the body, which the sender wrote): who sent it to SQS.
+	SenderID string `json:"senderId,omitempty"`
 }
 
 // ObjectRef is an object named by an S3 event notification.

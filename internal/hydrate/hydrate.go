@@ -47,6 +47,7 @@ type Sink interface {
 
 // Hydrator turns failure messages into events.
 type Hydrator struct {
+	admit    Admitter
 	kinesis  Reader
 	dynamodb Reader
 	objects  ObjectGetter
@@ -57,6 +58,10 @@ type Hydrator struct {
 // Config holds what a Hydrator reads from. Readers and Objects may be nil when the caller
 // knows that kind of input cannot arrive; a message that needs one then fails clearly.
 type Config struct {
+	// Admit checks each failure record against the stack's configuration before anything of
+	// it is read or published (trust.Policy.Admit); it returns a *RefusedError to refuse one.
+	// Nil admits every record (`hydrant hydrate` run by hand on a file).
+	Admit    Admitter
 	Kinesis  Reader
 	DynamoDB Reader
 	Objects  ObjectGetter
@@ -66,7 +71,7 @@ type Config struct {
 
 // New returns a Hydrator.
 func New(cfg Config) *Hydrator {
-	h := &Hydrator{kinesis: cfg.Kinesis, dynamodb: cfg.DynamoDB, objects: cfg.Objects, source: cfg.Source, log: cfg.Logger}
+	h := &Hydrator{admit: cfg.Admit, kinesis: cfg.Kinesis, dynamodb: cfg.DynamoDB, objects: cfg.Objects, source: cfg.Source, log: cfg.Logger}
 	if h.source == "" {
 		h.source = hydrantevent.DefaultSource
 	}
@@ -75,6 +80,10 @@ func New(cfg Config) *Hydrator {
 	}
 	return h
 }
+
+// Admitter decides whether a failure record of an intake message may be hydrated; obj is the
+// S3 object the record came from, nil when the message carried the record.
+type Admitter func(msg failure.Message, rec *failure.Record, obj *failure.ObjectRef) error
 
 // Result counts what hydrating one message produced.
 type Result struct {
@@ -106,6 +115,11 @@ func (r *Result) add(o Result) {
 func (h *Hydrator) Hydrate(ctx context.Context, msg failure.Message, sink Sink) (Result, error) {
 	var res Result
 	if msg.Record != nil {
+		if h.admit != nil {
+			if err := h.admit(msg, msg.Record, nil); err != nil {
+				return res, err
+			}
+		}
 		r, err := h.hydrateRecord(ctx, msg.Record, string(msg.Destination), sink)
 		res.add(r)
 		if err != nil {
@@ -116,6 +130,11 @@ func (h *Hydrator) Hydrate(ctx context.Context, msg failure.Message, sink Sink) 
 		rec, err := h.fetchObject(ctx, obj)
 		if err != nil {
 			return res, err
+		}
+		if h.admit != nil {
+			if err := h.admit(msg, rec, &obj); err != nil {
+				return res, fmt.Errorf("s3://%s/%s: %w", obj.Bucket, obj.Key, err)
+			}
 		}
 		r, err := h.hydrateRecord(ctx, rec, hydrantevent.DestinationS3, sink)
 		res.add(r)

@@ -94,9 +94,62 @@ func (s stubPublisher) MaxEntrySize() int { return s.max }
 
 func TestAnOversizedEventWithoutAClaimCheckBucketIsAnErrorNamingIt(t *testing.T) {
 	sink := NewBusSink(stubPublisher{max: 1024}, nil, 10)
-	d := &hydrantevent.RecordHydrated{EventID: "abc", Kinesis: &hydrantevent.KinesisRecord{Data: make([]byte, 4096)}}
+	d := validDetail()
+	d.Kinesis = &hydrantevent.KinesisRecord{Data: make([]byte, 4096)}
 	err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d})
-	if err == nil || !strings.Contains(err.Error(), "event abc") || !strings.Contains(err.Error(), "no claim-check bucket") {
+	if err == nil || !strings.Contains(err.Error(), "event "+d.EventID) || !strings.Contains(err.Error(), "no claim-check bucket") {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// validDetail is a RecordHydrated that passes hydrantevent.Check.
+func validDetail() *hydrantevent.RecordHydrated {
+	const stream, shard = "arn:aws:kinesis:us-east-1:123456789012:stream/orders", "shardId-000000000000"
+	return &hydrantevent.RecordHydrated{
+		EventID: hydrantevent.EventID(stream, shard, "20", nil), StreamARN: stream, ShardID: shard, SequenceNumber: "20",
+		Failure: hydrantevent.FailureContext{StartSequenceNumber: "10", EndSequenceNumber: "30"},
+	}
+}
+
+// countingPublisher records what reaches the bus.
+type countingPublisher struct{ entries []publish.Entry }
+
+func (p *countingPublisher) Publish(_ context.Context, es []publish.Entry) (publish.Stats, error) {
+	p.entries = append(p.entries, es...)
+	return publish.Stats{Published: len(es), Calls: 1}, nil
+}
+func (p *countingPublisher) MaxEntrySize() int { return 256 * 1024 }
+
+// TestAttackEventFailingCheckIsNeverPublished (issue 9, item 6): hydrantevent.Check runs before
+// every publish. An event whose identity is not the one its stream, shard and sequence number
+// give, or whose record lies outside the failed range it claims, is refused (for the intake
+// DLQ), and nothing of it reaches the bus; a valid one is published.
+func TestAttackEventFailingCheckIsNeverPublished(t *testing.T) {
+	forgedID := validDetail()
+	forgedID.EventID = "0123456789abcdef0123456789abcdef"
+	outside := validDetail()
+	outside.SequenceNumber, outside.EventID = "99", hydrantevent.EventID(outside.StreamARN, outside.ShardID, "99", nil)
+	for name, d := range map[string]*hydrantevent.RecordHydrated{"forged eventId": forgedID, "record outside the failed range": outside} {
+		t.Run(name, func(t *testing.T) {
+			pub := &countingPublisher{}
+			sink := NewBusSink(pub, nil, 10)
+			err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d})
+			var refused *RefusedError
+			if !errors.As(err, &refused) || refused.Reason != RefusedEventCheck {
+				t.Fatalf("err = %v, want a refusal (%s)", err, RefusedEventCheck)
+			}
+			if err := sink.Flush(context.Background()); err != nil || len(pub.entries) != 0 {
+				t.Fatalf("published %d entries (%v) of a refused event", len(pub.entries), err)
+			}
+		})
+	}
+	pub := &countingPublisher{}
+	sink := NewBusSink(pub, nil, 10)
+	d := validDetail()
+	if err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(context.Background()); err != nil || len(pub.entries) != 1 {
+		t.Fatalf("a valid event: published %d (%v), want 1", len(pub.entries), err)
 	}
 }

@@ -50,8 +50,16 @@ func NewBusSink(pub Publisher, store ObjectStore, flushAt int) *BusSink {
 	return &BusSink{pub: pub, store: store, flushAt: max(flushAt, publish.MaxEntriesPerCall)}
 }
 
-// Emit adds one event, publishing the buffer when it is full.
+// RefusedEventCheck refuses a failure record one of whose events breaks hydrantevent.Check
+// (its identity or its place in the failed range): such an event is never published.
+const RefusedEventCheck = "event-check"
+
+// Emit adds one event, publishing the buffer when it is full. Every event passes
+// hydrantevent.Check first: one that does not is refused, not published.
 func (s *BusSink) Emit(ctx context.Context, e Event) error {
+	if err := hydrantevent.Check(e.Detail); err != nil {
+		return &RefusedError{Reason: RefusedEventCheck, Detail: err.Error()}
+	}
 	entry, err := s.entry(ctx, e)
 	if err != nil {
 		return err

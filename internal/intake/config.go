@@ -13,6 +13,7 @@ import (
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/publish"
+	"github.com/hydrant-dev/hydrant/internal/trust"
 )
 
 // Config is the hydrate function's configuration, read from its environment.
@@ -28,6 +29,13 @@ type Config struct {
 	// DeadlineMargin (HYDRANT_DEADLINE_MARGIN, a Go duration such as 10s): no message is
 	// started with less time than this left before the invocation's deadline.
 	DeadlineMargin time.Duration
+	// Trust is the allow-list of HYDRANT_TRUSTED_STREAMS (see package trust); nil when the
+	// variable is unset, which admits every stream (the Router always sets it).
+	Trust *trust.Policy
+	// IntakeDLQURL (HYDRANT_INTAKE_DLQ_URL) is where refused failure records are moved, with
+	// their reason; empty: a refused message is failed back to SQS, whose redrive policy moves
+	// it to the DLQ after maxReceiveCount receives.
+	IntakeDLQURL string
 }
 
 // Environment variable names, documented in docs/deployment.md.
@@ -40,6 +48,8 @@ const (
 	EnvLogLevel           = "HYDRANT_LOG_LEVEL"
 	EnvMessageConcurrency = "HYDRANT_MESSAGE_CONCURRENCY"
 	EnvDeadlineMargin     = "HYDRANT_DEADLINE_MARGIN"
+	EnvTrustedStreams     = "HYDRANT_TRUSTED_STREAMS"
+	EnvIntakeDLQURL       = "HYDRANT_INTAKE_DLQ_URL"
 )
 
 // maxEventSize is the largest event EventBridge accepts in any account (1 MiB).
@@ -99,6 +109,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			cfg.DeadlineMargin = d
 		}
 	}
+	if v := strings.TrimSpace(getenv(EnvTrustedStreams)); v != "" {
+		p, err := trust.Parse(v)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", EnvTrustedStreams, err))
+		}
+		cfg.Trust = p
+	}
+	cfg.IntakeDLQURL = strings.TrimSpace(getenv(EnvIntakeDLQURL))
 	if v := getenv(EnvLogLevel); v != "" {
 		if err := cfg.LogLevel.UnmarshalText([]byte(v)); err != nil {
 			problems = append(problems, fmt.Sprintf("%s=%q: want debug, info, warn or error", EnvLogLevel, v))

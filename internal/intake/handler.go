@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/hydrant-dev/hydrant/internal/awsclient"
 	"github.com/hydrant-dev/hydrant/internal/emf"
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
@@ -33,6 +34,8 @@ type Services struct {
 	ClaimCheck *publish.ClaimCheck // nil without a claim-check bucket
 
 	readThrottles *atomic.Int64
+	dlq           DLQSender // moves refused failure records to the intake DLQ
+	dlqURL        string
 }
 
 // NewServices builds the clients (each honouring AWS_ENDPOINT_URL_<SERVICE> through awsCfg)
@@ -46,8 +49,15 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 		// S3-compatible stores (and some S3 paths) send no checksum; that is not worth a log line per object.
 		o.DisableLogOutputChecksumValidationSkipped = true
 	})
+	var admit hydrate.Admitter
+	if cfg.Trust != nil {
+		admit = cfg.Trust.Admit
+	} else {
+		log.Warn("no " + EnvTrustedStreams + ": failure records of every stream are admitted")
+	}
 	s := &Services{
 		Hydrator: hydrate.New(hydrate.Config{
+			Admit:    admit,
 			Kinesis:  streams.NewKinesisReader(kinesis.NewFromConfig(awsCfg), streams.WithRetryer(retryer), streams.WithLogger(log)),
 			DynamoDB: streams.NewDynamoDBReader(dynamodbstreams.NewFromConfig(awsCfg), streams.WithRetryer(retryer), streams.WithLogger(log)),
 			Objects:  s3c,
@@ -55,6 +65,10 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 			Logger:   log,
 		}),
 		readThrottles: throttles,
+		dlqURL:        cfg.IntakeDLQURL,
+	}
+	if cfg.IntakeDLQURL != "" {
+		s.dlq = awsclient.SQS(awsCfg)
 	}
 	if cfg.EventBus != "" {
 		pub, err := publish.New(eventbridge.NewFromConfig(awsCfg), publish.Config{
@@ -168,7 +182,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 
 	var total hydrate.Result
 	var sinkStats hydrate.SinkStats
-	failed, deferred := 0, 0
+	failed, deferred, refused := 0, 0, 0
 	for i, m := range ev.Records {
 		o := outcomes[i]
 		log := h.log.With(slog.String("requestId", requestID), slog.String("messageId", m.MessageId))
@@ -177,6 +191,18 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 		total.Bytes += o.res.Bytes
 		sinkStats.Offloaded += o.stats.Offloaded
 		sinkStats.Retried += o.stats.Retried
+		var refusal *hydrate.RefusedError
+		if errors.As(o.err, &refusal) {
+			// Untrusted input: never published, never retried into publication, never dropped.
+			if moveErr := h.svc.refuse(ctx, m, refusal); moveErr != nil {
+				o.err = fmt.Errorf("%w; %w", o.err, moveErr)
+			} else {
+				refused++
+				log.Error("failure record refused and moved to the intake DLQ", slog.String("reason", refusal.Reason),
+					slog.String("detail", refusal.Detail), slog.String("senderId", m.Attributes["SenderId"]))
+				continue
+			}
+		}
 		switch {
 		case o.notStarted:
 			deferred++
@@ -203,6 +229,7 @@ func (h *Handler) Handle(ctx context.Context, ev events.SQSEvent) (events.SQSEve
 	h.metrics.Add("ReadThrottles", emf.Count, float64(h.svc.ReadThrottles()-throttlesBefore))
 	h.metrics.Add("MessagesFailed", emf.Count, float64(failed))
 	h.metrics.Add("MessagesDeferred", emf.Count, float64(deferred))
+	h.metrics.Add("MessagesRefused", emf.Count, float64(refused))
 	if err := h.metrics.Flush(h.out, h.now()); err != nil {
 		h.log.Warn("metrics not written", slog.String("error", err.Error()))
 	}
@@ -267,6 +294,7 @@ func (h *Handler) handleMessage(ctx context.Context, m events.SQSMessage, log *s
 	if err != nil {
 		return hydrate.Result{}, hydrate.SinkStats{}, fmt.Errorf("parse failure record: %w", err)
 	}
+	msg.SenderID = m.Attributes["SenderId"]
 	if msg.TestEvent != nil {
 		log.Info("S3 test event acknowledged", slog.String("bucket", msg.TestEvent.Bucket))
 		return hydrate.Result{}, hydrate.SinkStats{}, nil

@@ -43,6 +43,8 @@ type harnessOptions struct {
 	frontDynamoDBStreams func(t *testing.T, dynamoDBURL string) string
 	// handler configures the handler (concurrency, deadline margin).
 	handler []intake.HandlerOption
+	// env adds to the function's environment (HYDRANT_TRUSTED_STREAMS, HYDRANT_INTAKE_DLQ_URL).
+	env map[string]string
 }
 
 func newHarness(t *testing.T, o harnessOptions) *harness {
@@ -72,11 +74,13 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if maxSize == 0 {
 		maxSize = 256 * 1024
 	}
-	cfg, err := intake.ConfigFromEnv(func(k string) string {
-		return map[string]string{
-			intake.EnvEventBus: h.bus.Name, intake.EnvClaimCheckBucket: h.bus.Bucket, intake.EnvMaxEntrySize: fmt.Sprint(maxSize),
-		}[k]
-	})
+	env := map[string]string{
+		intake.EnvEventBus: h.bus.Name, intake.EnvClaimCheckBucket: h.bus.Bucket, intake.EnvMaxEntrySize: fmt.Sprint(maxSize),
+	}
+	for k, v := range o.env {
+		env[k] = v
+	}
+	cfg, err := intake.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
