@@ -8,4 +8,6 @@
 // It exists because no EventBridge emulator runs on a machine without Docker, and Hydrant's
 // routing must behave locally exactly as it does in AWS. Where the endpoint knowingly departs
 // from AWS (see docs/local-cloud.md), it refuses with a clear error instead of silently accepting.
+// DECISIONS.md in this directory records each choice made from AWS-recorded behaviour and its
+// evidence.
 package eventbus
