@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
-	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/sns"
@@ -315,12 +315,12 @@ func sortedKeys(m pulumi.StringMap) []string {
 }
 
 // arnRegion is the region field of an ARN.
-func arnRegion(arn string) (string, error) {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 || parts[0] != "arn" || parts[3] == "" {
-		return "", fmt.Errorf("ARN %q has no region", arn)
+func arnRegion(s string) (string, error) {
+	a, err := arn.Parse(s)
+	if err != nil || a.Region == "" {
+		return "", fmt.Errorf("ARN %q has no region", s)
 	}
-	return parts[3], nil
+	return a.Region, nil
 }
 
 // newAlarmTopicKey creates the alarm topic's key. CloudWatch publishes alarms as a service, so
@@ -336,16 +336,17 @@ func newAlarmTopicKey(ctx *pulumi.Context, name string, tags pulumi.StringMap, p
 	if err != nil {
 		return nil, fmt.Errorf("operations %s: alarm topic key: %w", name, err)
 	}
-	part := func(i int) pulumi.StringOutput {
-		return key.Arn.ApplyT(func(arn string) (string, error) {
-			f := strings.SplitN(arn, ":", 6)
-			if len(f) < 6 {
-				return "", fmt.Errorf("key ARN %q is not an ARN", arn)
+	part := func(field func(arn.ARN) string) pulumi.StringOutput {
+		return key.Arn.ApplyT(func(s string) (string, error) {
+			a, err := arn.Parse(s)
+			if err != nil {
+				return "", fmt.Errorf("key ARN %q is not an ARN", s)
 			}
-			return f[i], nil
+			return field(a), nil
 		}).(pulumi.StringOutput)
 	}
-	partition, account := part(1), part(4)
+	partition := part(func(a arn.ARN) string { return a.Partition })
+	account := part(func(a arn.ARN) string { return a.AccountID })
 	// In a key policy, Resource "*" is the key itself.
 	policy := policyJSON(
 		statement{sid: "AccountAdministersTheKey", principal: awsPrincipal(pulumi.Sprintf("arn:%s:iam::%s:root", partition, account)),

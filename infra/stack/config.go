@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -425,7 +426,7 @@ func (v *validator) target(k string, t TargetConfig, names map[string]bool) {
 	}
 	names[t.Name] = true
 	arnRequired := func(service string) {
-		if !anyArn.MatchString(t.Arn) || !strings.HasPrefix(strings.SplitN(t.Arn, ":", 4)[2], service) {
+		if a, err := arn.Parse(t.Arn); err != nil || !anyArn.MatchString(t.Arn) || !strings.HasPrefix(a.Service, service) {
 			v.fail(k+".arn", quote(t.Arn), "must be the "+service+" ARN of the target")
 		}
 	}

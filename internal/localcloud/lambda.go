@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 )
@@ -132,11 +133,12 @@ func (c *Cloud) Invoke(ctx context.Context, nameOrARN string, payload []byte) ([
 func (c *Cloud) function(nameOrARN string) (*function, error) {
 	name := nameOrARN
 	if strings.HasPrefix(name, "arn:") {
-		parts := strings.Split(name, ":")
-		if len(parts) < 7 || parts[2] != "lambda" || parts[5] != "function" {
+		a, err := arn.Parse(name)
+		fn, ok := strings.CutPrefix(a.Resource, "function:")
+		if err != nil || a.Service != "lambda" || !ok || fn == "" {
 			return nil, fmt.Errorf("%q is not a Lambda function ARN", nameOrARN)
 		}
-		name = parts[6]
+		name, _, _ = strings.Cut(fn, ":") // without the version or alias qualifier
 	}
 	c.mu.Lock()
 	f, ok := c.functions[name]

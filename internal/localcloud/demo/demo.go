@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	ddbtypes "github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
@@ -355,11 +356,11 @@ func Put(ctx context.Context, c *localcloud.Cloud, opts Options) ([]Record, erro
 			continue
 		}
 		seen[src] = true
-		parts := strings.SplitN(src, ":", 6)
-		if len(parts) != 6 {
+		a, err := arn.Parse(src)
+		if err != nil {
 			continue
 		}
-		switch parts[2] {
+		switch a.Service {
 		case "kinesis":
 			recs, err := putKinesis(ctx, kin, src, opts)
 			if err != nil {
@@ -367,7 +368,7 @@ func Put(ctx context.Context, c *localcloud.Cloud, opts Options) ([]Record, erro
 			}
 			out = append(out, recs...)
 		case "dynamodb":
-			table, _, _ := strings.Cut(strings.TrimPrefix(parts[5], "table/"), "/stream/")
+			table, _, _ := strings.Cut(strings.TrimPrefix(a.Resource, "table/"), "/stream/")
 			recs, err := putDynamoDB(ctx, ddb, table, src, opts)
 			if err != nil {
 				return nil, err

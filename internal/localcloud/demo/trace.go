@@ -8,10 +8,10 @@ import (
 	"fmt"
 	"io"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -110,32 +110,31 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 			}
 			for _, tg := range targets.Targets {
 				x := Target{Bus: b.Physical, Rule: aws.ToString(r.Name), Pattern: aws.ToString(r.EventPattern), ID: aws.ToString(tg.Id), ARN: aws.ToString(tg.Arn)}
-				parts := strings.SplitN(x.ARN, ":", 6)
+				a, aerr := arn.Parse(x.ARN)
 				switch {
-				case len(parts) == 6 && parts[2] == "sqs":
-					x.Kind, x.Where = "sqs", parts[5]
-					u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
+				case aerr == nil && a.Service == "sqs":
+					x.Kind, x.Where = "sqs", a.Resource
+					u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(a.Resource)})
 					if err != nil {
 						return nil, fmt.Errorf("target queue %s: %w", x.ARN, err)
 					}
 					x.queueURL = aws.ToString(u.QueueUrl)
-				case len(parts) == 6 && parts[2] == "firehose":
+				case aerr == nil && a.Service == "firehose":
 					d, ok := streams[x.ARN]
 					if !ok {
 						return nil, fmt.Errorf("target %s: no such delivery stream", x.ARN)
 					}
 					x.Kind, x.Where, x.stream = "firehose", "s3://"+d.Bucket+"/"+d.Prefix, d
-				case len(parts) == 6:
-					x.Kind, x.Where = parts[2], x.ARN
+				case aerr == nil:
+					x.Kind, x.Where = a.Service, x.ARN
 				}
 				if dl := tg.DeadLetterConfig; dl != nil && aws.ToString(dl.Arn) != "" {
-					dparts := strings.SplitN(aws.ToString(dl.Arn), ":", 6)
-					if len(dparts) == 6 {
-						u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(dparts[5])})
+					if q, err := arn.Parse(aws.ToString(dl.Arn)); err == nil {
+						u, err := t.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(q.Resource)})
 						if err != nil {
 							return nil, fmt.Errorf("dead-letter queue %s of target %s: %w", aws.ToString(dl.Arn), x.ID, err)
 						}
-						x.DLQ, x.dlqURL = dparts[5], aws.ToString(u.QueueUrl)
+						x.DLQ, x.dlqURL = q.Resource, aws.ToString(u.QueueUrl)
 					}
 				}
 				t.Targets = append(t.Targets, x)

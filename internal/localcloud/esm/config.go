@@ -14,6 +14,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // Function is an in-process Lambda function. payload is the event JSON as
@@ -126,14 +128,14 @@ func cfgErr(field, format string, args ...any) *ConfigError {
 // settings is a validated Config with defaults applied.
 type settings struct {
 	Config
-	source      arn
+	source      parsedARN
 	kind        SourceKind
 	batchSize   int
 	maxRetries  int // -1 infinite
 	maxAge      int // seconds, -1 infinite
 	rbif        bool
 	enabled     bool
-	destination *arn
+	destination *parsedARN
 }
 
 // Limits from the CreateEventSourceMapping API reference
@@ -164,13 +166,13 @@ func (c Config) validate() (settings, error) {
 		return s, cfgErr("EventSourceArn", "%v", err)
 	}
 	switch {
-	case a.service == "kinesis" && strings.HasPrefix(a.resource, "stream/") && strings.Contains(a.resource, "/consumer/"):
+	case a.Service == "kinesis" && strings.HasPrefix(a.Resource, "stream/") && strings.Contains(a.Resource, "/consumer/"):
 		return s, unsupported("EventSourceArn", "%q is an enhanced fan-out consumer (use the stream ARN)", c.EventSourceARN)
-	case a.service == "kinesis" && strings.HasPrefix(a.resource, "stream/"):
+	case a.Service == "kinesis" && strings.HasPrefix(a.Resource, "stream/"):
 		s.kind = SourceKinesis
-	case a.service == "dynamodb" && strings.Contains(a.resource, "/stream/"):
+	case a.Service == "dynamodb" && strings.Contains(a.Resource, "/stream/"):
 		s.kind = SourceDynamoDB
-	case a.service == "sqs" && a.resource != "":
+	case a.Service == "sqs" && a.Resource != "":
 		s.kind = SourceSQS
 	default:
 		return s, cfgErr("EventSourceArn", "%q is not a Kinesis stream, DynamoDB stream or SQS queue ARN", c.EventSourceARN)
@@ -242,14 +244,14 @@ func (c Config) validateStream(s *settings) error {
 		if err != nil {
 			return cfgErr("DestinationConfig.OnFailure.Destination", "%v", err)
 		}
-		switch a.service {
+		switch a.Service {
 		case "sqs", "sns", "s3":
 		case "kafka":
 			return cfgErr("DestinationConfig.OnFailure.Destination", "a Kafka topic is only a destination for Kafka sources")
 		default:
 			return cfgErr("DestinationConfig.OnFailure.Destination", "%q is not an SQS queue, SNS topic or S3 bucket ARN", d.OnFailure.DestinationARN)
 		}
-		if a.resource == "" {
+		if a.Resource == "" {
 			return cfgErr("DestinationConfig.OnFailure.Destination", "%q names no queue, topic or bucket", d.OnFailure.DestinationARN)
 		}
 		s.destination = &a
@@ -290,15 +292,16 @@ func (c Config) validateSQS(s *settings) error {
 	return nil
 }
 
-// arn is the part of an ARN the ESM uses.
-type arn struct {
-	raw, partition, service, region, account, resource string
+// parsedARN is an ARN as the SDK's aws/arn parses it, with the text it came from.
+type parsedARN struct {
+	arn.ARN
+	raw string
 }
 
-func parseARN(s string) (arn, error) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[2] == "" {
-		return arn{}, fmt.Errorf("%q is not an ARN (arn:partition:service:region:account:resource)", s)
+func parseARN(s string) (parsedARN, error) {
+	a, err := arn.Parse(s)
+	if err != nil || a.Partition == "" || a.Service == "" {
+		return parsedARN{}, fmt.Errorf("%q is not an ARN (arn:partition:service:region:account:resource)", s)
 	}
-	return arn{raw: s, partition: parts[1], service: parts[2], region: parts[3], account: parts[4], resource: parts[5]}, nil
+	return parsedARN{ARN: a, raw: s}, nil
 }

@@ -94,7 +94,7 @@ func TestConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s.batchSize != 100 || s.maxRetries != -1 || s.maxAge != -1 || !s.enabled || s.rbif || s.destination != nil || s.kind != SourceKinesis || s.source.region != "eu-west-1" {
+	if s.batchSize != 100 || s.maxRetries != -1 || s.maxAge != -1 || !s.enabled || s.rbif || s.destination != nil || s.kind != SourceKinesis || s.source.Region != "eu-west-1" {
 		t.Errorf("defaults = %+v", s)
 	}
 	s, err = Config{EventSourceARN: "arn:aws:sqs:us-east-1:000000000000:jobs", FunctionARN: testFunctionARN}.validate()

@@ -154,8 +154,8 @@ type destination interface {
 	String() string
 }
 
-func newDestination(ctx context.Context, c Clients, a arn, esmUUID string) (destination, error) {
-	switch a.service {
+func newDestination(ctx context.Context, c Clients, a parsedARN, esmUUID string) (destination, error) {
+	switch a.Service {
 	case "sqs":
 		if c.SQS == nil {
 			return nil, fmt.Errorf("on-failure destination %s: no SQS client", a.raw)
@@ -174,13 +174,13 @@ func newDestination(ctx context.Context, c Clients, a arn, esmUUID string) (dest
 		if c.S3 == nil {
 			return nil, fmt.Errorf("on-failure destination %s: no S3 client", a.raw)
 		}
-		return &s3Destination{client: c.S3, arn: a.raw, bucket: a.resource, esmUUID: esmUUID}, nil
+		return &s3Destination{client: c.S3, arn: a.raw, bucket: a.Resource, esmUUID: esmUUID}, nil
 	}
-	return nil, fmt.Errorf("on-failure destination %s: unsupported service %q", a.raw, a.service)
+	return nil, fmt.Errorf("on-failure destination %s: unsupported service %q", a.raw, a.Service)
 }
 
-func queueURL(ctx context.Context, c SQSAPI, a arn) (string, error) {
-	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(a.resource)})
+func queueURL(ctx context.Context, c SQSAPI, a parsedARN) (string, error) {
+	out, err := c.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(a.Resource)})
 	if err != nil {
 		return "", fmt.Errorf("get queue url %s: %w", a.raw, err)
 	}

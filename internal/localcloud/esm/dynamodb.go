@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+
 	"github.com/hydrant-dev/hydrant/internal/streams/dynamodbjson"
 
 	"github.com/aws/aws-lambda-go/events"

@@ -121,13 +121,13 @@ func (m *Mappings) Add(ctx context.Context, cfg Config, fn Function) (*Mapping, 
 		if m.clients.Kinesis == nil {
 			return nil, fmt.Errorf("event source mapping %s: no Kinesis client", s.UUID)
 		}
-		src := &kinesisSource{client: m.clients.Kinesis, streamARN: s.EventSourceARN, region: s.source.region, roleARN: s.ExecutionRoleARN}
+		src := &kinesisSource{client: m.clients.Kinesis, streamARN: s.EventSourceARN, region: s.source.Region, roleARN: s.ExecutionRoleARN}
 		start, err = mp.prepareStream(ctx, src)
 	case SourceDynamoDB:
 		if m.clients.DynamoDBStreams == nil {
 			return nil, fmt.Errorf("event source mapping %s: no DynamoDB Streams client", s.UUID)
 		}
-		src := &dynamoDBSource{client: m.clients.DynamoDBStreams, streamARN: s.EventSourceARN, region: s.source.region}
+		src := &dynamoDBSource{client: m.clients.DynamoDBStreams, streamARN: s.EventSourceARN, region: s.source.Region}
 		start, err = mp.prepareStream(ctx, src)
 	case SourceSQS:
 		if m.clients.SQS == nil {

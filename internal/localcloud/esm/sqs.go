@@ -148,7 +148,7 @@ func (mp *Mapping) sqsEvent(batch []types.Message) ([]byte, error) {
 			MessageAttributes:      attrs,
 			EventSourceARN:         mp.s.EventSourceARN,
 			EventSource:            "aws:sqs",
-			AWSRegion:              mp.s.source.region,
+			AWSRegion:              mp.s.source.Region,
 		}
 	}
 	b, err := json.Marshal(ev)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -237,26 +238,26 @@ func (n *Proxy) eventJSON(cfg Notification, bucket, key, event string, size int6
 }
 
 // send delivers a message to a queue or topic ARN.
-func (n *Proxy) send(ctx context.Context, arn string, body []byte) error {
-	parts := strings.Split(arn, ":")
-	if len(parts) != 6 {
-		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", arn)
+func (n *Proxy) send(ctx context.Context, dest string, body []byte) error {
+	a, err := arn.Parse(dest)
+	if err != nil || a.Resource == "" || strings.Contains(a.Resource, ":") {
+		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", dest)
 	}
-	switch parts[2] {
+	switch a.Service {
 	case "sqs":
-		u, err := n.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(parts[5])})
+		u, err := n.sqs.GetQueueUrl(ctx, &sqs.GetQueueUrlInput{QueueName: aws.String(a.Resource)})
 		if err != nil {
-			return fmt.Errorf("queue %s: %w", arn, err)
+			return fmt.Errorf("queue %s: %w", dest, err)
 		}
 		if _, err := n.sqs.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: u.QueueUrl, MessageBody: aws.String(string(body))}); err != nil {
-			return fmt.Errorf("send to %s: %w", arn, err)
+			return fmt.Errorf("send to %s: %w", dest, err)
 		}
 	case "sns":
-		if _, err := n.sns.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(arn), Message: aws.String(string(body)), Subject: aws.String("Amazon S3 Notification")}); err != nil {
-			return fmt.Errorf("publish to %s: %w", arn, err)
+		if _, err := n.sns.Publish(ctx, &sns.PublishInput{TopicArn: aws.String(dest), Message: aws.String(string(body)), Subject: aws.String("Amazon S3 Notification")}); err != nil {
+			return fmt.Errorf("publish to %s: %w", dest, err)
 		}
 	default:
-		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", arn)
+		return fmt.Errorf("destination %q is not an SQS queue or SNS topic ARN", dest)
 	}
 	return nil
 }
