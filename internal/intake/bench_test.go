@@ -101,3 +101,49 @@ func heapInUse() uint64 {
 	metrics.Read(s)
 	return s[0].Value.Uint64()
 }
+
+// BenchmarkHandleBatchConcurrency hydrates an SQS batch of 10 intake messages, each a failure
+// of 500 Kinesis records (1 KiB) on its own stream, with the messages handled one at a time
+// and four at a time (HYDRANT_MESSAGE_CONCURRENCY): the reads of different shards overlap.
+func BenchmarkHandleBatchConcurrency(b *testing.B) {
+	ep := emulators.Get(b)
+	srv := eventbus.New(eventbus.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ep.EventBridge = hs.URL
+	busName := failuretest.UniqueName("bench")
+	if _, err := ep.EventBridgeClient().CreateEventBus(context.Background(), &eventbridge.CreateEventBusInput{Name: aws.String(busName)}); err != nil {
+		b.Fatal(err)
+	}
+	ev := events.SQSEvent{}
+	for m := range 10 {
+		data := make([][]byte, 500)
+		for i := range data {
+			data[i] = make([]byte, 1024)
+			copy(data[i], fmt.Sprintf(`{"m":%d,"n":%d}`, m, i))
+		}
+		batch := failuretest.PutKinesis(b, ep, data)
+		ev.Records = append(ev.Records, events.SQSMessage{MessageId: fmt.Sprint("m", m), Body: batch.FailureJSON(0, len(data)-1)})
+	}
+	b.Setenv("AWS_ENDPOINT_URL_EVENTBRIDGE", hs.URL)
+	awsCfg, err := awsclient.Load(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc, err := intake.NewServices(awsCfg, intake.Config{EventBus: busName, Source: "hydrant", MaxEntrySize: 256 * 1024, Concurrency: 4}, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{1, 4} {
+		b.Run(fmt.Sprintf("messages-at-once=%d", n), func(b *testing.B) {
+			h := intake.NewHandler(svc, log, emf.New("Hydrant", nil), io.Discard, intake.WithMessageConcurrency(n))
+			for b.Loop() {
+				resp, err := h.Handle(context.Background(), ev)
+				if err != nil || len(resp.BatchItemFailures) != 0 {
+					b.Fatalf("err %v, failures %+v", err, resp.BatchItemFailures)
+				}
+			}
+		})
+	}
+}
