@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// ObjectPutter is the part of the S3 client the claim check uses.
-type ObjectPutter interface {
+// S3API is the part of the S3 client the claim check uses.
+type S3API interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
@@ -20,12 +20,12 @@ type ObjectPutter interface {
 // reference instead. Keys are chosen by the caller from the record's identity, so a retry
 // overwrites the same object rather than leaving a duplicate.
 type ClaimCheck struct {
-	client ObjectPutter
+	client S3API
 	bucket string
 }
 
 // NewClaimCheck returns a claim check that writes to bucket.
-func NewClaimCheck(client ObjectPutter, bucket string) (*ClaimCheck, error) {
+func NewClaimCheck(client S3API, bucket string) (*ClaimCheck, error) {
 	if bucket == "" {
 		return nil, fmt.Errorf("claim check: bucket is required")
 	}

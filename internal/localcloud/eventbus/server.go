@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
@@ -31,20 +30,15 @@ const (
 	maxRequestBody      = 8 << 20
 )
 
-// SQSClient is what delivery needs from SQS: resolve a queue ARN's URL and send to it.
-type SQSClient interface {
+// SQSAPI is what delivery needs from SQS: resolve a queue ARN's URL and send to it.
+type SQSAPI interface {
 	GetQueueUrl(ctx context.Context, in *sqs.GetQueueUrlInput, optFns ...func(*sqs.Options)) (*sqs.GetQueueUrlOutput, error)
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
-// SNSClient is what delivery needs from SNS.
-type SNSClient interface {
+// SNSAPI is what delivery needs from SNS.
+type SNSAPI interface {
 	Publish(ctx context.Context, in *sns.PublishInput, optFns ...func(*sns.Options)) (*sns.PublishOutput, error)
-}
-
-// S3Client is what Firehose delivery streams need from S3.
-type S3Client interface {
-	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
 // Options configure a Server. The zero value of every field has a usable default, except
@@ -58,9 +52,9 @@ type Options struct {
 	// with AWS's formula. Default DefaultMaxEntrySize.
 	MaxEntrySize int
 
-	SQS SQSClient
-	SNS SNSClient
-	S3  S3Client
+	SQS SQSAPI
+	SNS SNSAPI
+	S3  firehose.S3API // what Firehose delivery streams write with
 
 	// HTTPClient calls API destinations. Default: a client with a 5 s timeout, as
 	// EventBridge gives an API destination.

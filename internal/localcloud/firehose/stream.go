@@ -37,7 +37,7 @@ type Config struct {
 type Stream struct {
 	name string
 	cfg  Config
-	s3   PutObjectAPI
+	s3   S3API
 	log  *slog.Logger
 
 	mu     sync.Mutex
@@ -52,8 +52,8 @@ type Stream struct {
 	parts  map[string]*Stream
 }
 
-// PutObjectAPI is what a delivery stream needs from S3.
-type PutObjectAPI interface {
+// S3API is what a delivery stream needs from S3.
+type S3API interface {
 	PutObject(ctx context.Context, in *s3.PutObjectInput, optFns ...func(*s3.Options)) (*s3.PutObjectOutput, error)
 }
 
@@ -61,7 +61,7 @@ type PutObjectAPI interface {
 var ErrClosed = errors.New("delivery stream is closed")
 
 // New returns the delivery stream name, writing to S3 with client.
-func New(name string, cfg Config, client PutObjectAPI, log *slog.Logger) (*Stream, error) {
+func New(name string, cfg Config, client S3API, log *slog.Logger) (*Stream, error) {
 	if name == "" || cfg.Bucket == "" {
 		return nil, fmt.Errorf("add delivery stream %q: a name and a bucket are required", name)
 	}
