@@ -4,18 +4,17 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
 	ktypes "github.com/aws/aws-sdk-go-v2/service/kinesis/types"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	ltypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 )
 
 // MaxInvokePayload is Lambda's limit on a synchronous invocation's request payload (6 MB).
@@ -151,12 +150,12 @@ type StreamDestination struct {
 	streamARN string
 	// Attempts bounds how often an entry that Kinesis throttles is tried; default 8.
 	Attempts int
-	backoff  *retry.ExponentialJitterBackoff
+	backoff  backoff.Exponential
 }
 
 // NewStreamDestination puts records onto the Kinesis stream streamARN.
 func NewStreamDestination(client StreamAPI, streamARN string) *StreamDestination {
-	return &StreamDestination{client: client, streamARN: streamARN, Attempts: 8, backoff: retry.NewExponentialJitterBackoff(5 * time.Second)}
+	return &StreamDestination{client: client, streamARN: streamARN, Attempts: 8, backoff: backoff.Exponential{Base: 100 * time.Millisecond, Max: 5 * time.Second}}
 }
 
 func (s *StreamDestination) String() string { return "stream:" + s.streamARN }
@@ -228,8 +227,7 @@ func (s *StreamDestination) put(ctx context.Context, recs []*Record) ([]*Record,
 		if attempt >= s.Attempts {
 			return accepted, &DeliveryError{EventID: retryable[0].EventID(), Reason: fmt.Sprintf("%s: %s (after %d attempts)", lastCode, lastMsg, attempt)}
 		}
-		d, _ := s.backoff.BackoffDelay(attempt, errors.New(lastCode))
-		t := time.NewTimer(d)
+		t := time.NewTimer(s.backoff.Delay(attempt))
 		select {
 		case <-t.C:
 		case <-ctx.Done():
