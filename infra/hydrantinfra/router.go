@@ -123,6 +123,8 @@ type Router struct {
 	EventArchiveName     pulumi.StringOutput      `pulumi:"eventArchiveName"`
 	SchemaRegistryName   pulumi.StringOutput      `pulumi:"schemaRegistryName"`
 	TargetDLQNames       pulumi.StringArrayOutput `pulumi:"targetDlqNames"`
+	// TargetDLQArns are the DLQs of the router's own rule targets (catch-all, archive).
+	TargetDLQArns []pulumi.StringOutput
 
 	watch Watch
 }
@@ -509,6 +511,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	r.EventArchiveName = archive.Name
 	r.SchemaRegistryName = registry.Name
 	r.TargetDLQNames = pulumi.StringArray{catchAllTarget.DLQ.Name, s3Archive.target.DLQ.Name}.ToStringArrayOutput()
+	r.TargetDLQArns = []pulumi.StringOutput{catchAllTarget.DLQ.Arn, s3Archive.target.DLQ.Arn}
 	r.watch = Watch{
 		Queues: []WatchedQueue{
 			{Label: name + "-intake-dlq", Name: intakeDLQ.Name},

@@ -76,6 +76,10 @@ type StreamSource struct {
 
 	MappingUUID pulumi.StringOutput `pulumi:"mappingUuid"`
 	StreamArn   pulumi.StringOutput `pulumi:"streamArn"`
+	// ConsumerFunctionArn is the consumer's ARN, as the mapping resolved it.
+	ConsumerFunctionArn pulumi.StringOutput `pulumi:"consumerFunctionArn"`
+	// Kind is the stream's kind.
+	Kind StreamKind
 }
 
 func (a *StreamSourceArgs) validate() error {
@@ -219,7 +223,9 @@ func NewStreamSource(ctx *pulumi.Context, name string, args *StreamSourceArgs, o
 	}
 	s.MappingUUID = esm.Uuid
 	s.StreamArn = args.StreamArn.ToStringOutput()
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"mappingUuid": s.MappingUUID, "streamArn": s.StreamArn}); err != nil {
+	s.ConsumerFunctionArn = esm.FunctionArn
+	s.Kind = args.Kind
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{"mappingUuid": s.MappingUUID, "streamArn": s.StreamArn, "consumerFunctionArn": s.ConsumerFunctionArn}); err != nil {
 		return nil, err
 	}
 	return s, nil

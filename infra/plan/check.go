@@ -60,7 +60,42 @@ var nameLimits = map[string]int{
 
 // WildcardActions may name Resource "*": they have no resource-level permissions, so AWS
 // accepts no other resource for them.
-var WildcardActions = []string{"dynamodb:ListStreams"}
+// lambda:ListEventSourceMappings is listed with Resource "*" in Lambda's permissions reference
+// (https://docs.aws.amazon.com/lambda/latest/dg/lambda-api-permissions-ref.html): the redrive
+// operator reads the consumers' batch sizes with it.
+var WildcardActions = []string{"dynamodb:ListStreams", "lambda:ListEventSourceMappings"}
+
+// TypeRedriveOperator is the component of the role `hydrant redrive` runs as.
+const TypeRedriveOperator = "hydrant:index:RedriveOperator"
+
+// RedriveActions are every action `hydrant redrive` calls: the redrive operator's policy
+// allows these and nothing else.
+var RedriveActions = []string{
+	// read the source queues, delete what was redriven, release what was not
+	"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
+	// read the archive and the claim-check objects
+	"s3:ListBucket", "s3:GetObject",
+	// invoke the consumers, with the batch size of their mappings
+	"lambda:InvokeFunction", "lambda:ListEventSourceMappings",
+	// put records back on a Kinesis stream
+	"kinesis:PutRecords",
+}
+
+// checkRedrivePolicy: the redrive operator may do what a redrive does, and no more.
+func checkRedrivePolicy(r Resource, add func(Resource, string, ...any)) {
+	stmts, err := parseStatements(str(r.Inputs, "policy"))
+	if err != nil {
+		add(r, "redrive operator policy does not parse: %v", err)
+		return
+	}
+	for _, st := range stmts {
+		for _, a := range oneOrMany(st.Action) {
+			if st.Effect == "Allow" && !slices.Contains(RedriveActions, a) {
+				add(r, "redrive operator policy statement %s allows %s, which a redrive does not need", st.Sid, a)
+			}
+		}
+	}
+}
 
 // Check returns every violation of the rules the plan must follow, in plan order:
 //   - queues are encrypted and have a policy denying requests without TLS;
@@ -75,6 +110,7 @@ var WildcardActions = []string{"dynamodb:ListStreams"}
 //     WildcardActions); a statement that allows a service principal (and a Lambda permission
 //     for one) carries aws:SourceAccount; multivalued condition keys are only tested with a
 //     set operator (ForAllValues:/ForAnyValue:) or Null;
+//   - the redrive operator's policy allows only RedriveActions;
 //   - every field path of every rule's event pattern is one a Hydrant event can carry
 //     (schemas.CheckPattern);
 //   - functions run on provided.al2023, arm64, handler bootstrap;
@@ -124,6 +160,10 @@ func (p Plan) Check() []Violation {
 			pols := byInput(typeBucketPolicy, "bucket", r.ID)
 			if len(pols) != 1 || !deniesInsecureTransport(str(pols[0].Inputs, "policy")) {
 				add(r, "bucket has no policy denying aws:SecureTransport false")
+			}
+		case typeRolePolicy:
+			if _, ok := p.Find(TypeRedriveOperator, r.Parent); ok {
+				checkRedrivePolicy(r, add)
 			}
 		case typeESM:
 			src := str(r.Inputs, "eventSourceArn")

@@ -27,6 +27,8 @@ func good() Plan {
 		{Type: typeFunction, Name: "f", Inputs: map[string]any{"runtime": "provided.al2023", "architectures": []any{"arm64"}, "handler": "bootstrap"}},
 		{Type: typeRolePolicy, Name: "rp", Inputs: map[string]any{"policy": `{"Statement":[{"Effect":"Allow","Action":"dynamodb:ListStreams","Resource":"*"},{"Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:1:q"]}]}`}},
 		{Type: typeTopic, Name: "topic", Inputs: map[string]any{"kmsMasterKeyId": "arn:aws:kms:us-east-1:1:key/k"}},
+		{Type: TypeRedriveOperator, Name: "redrive", Inputs: map[string]any{}},
+		{Type: typeRolePolicy, Name: "redrive-policy", Parent: "redrive", Inputs: map[string]any{"policy": `{"Statement":[{"Sid":"InvokeConsumers","Effect":"Allow","Action":["lambda:InvokeFunction"],"Resource":["arn:aws:lambda:us-east-1:1:function:f"]}]}`}},
 	}}
 }
 
@@ -57,6 +59,9 @@ func TestCheckFindsEachViolation(t *testing.T) {
 		{"no partial batch responses", func(p Plan) { p.Resources[6].Inputs["functionResponseTypes"] = []any{} }, "does not report batch item failures"},
 		{"target without retry policy", func(p Plan) { delete(p.Resources[7].Inputs, "retryPolicy") }, "no retry policy"},
 		{"target without DLQ", func(p Plan) { delete(p.Resources[7].Inputs, "deadLetterConfig") }, "no dead-letter queue"},
+		{"redrive operator may do more than redrive", func(p Plan) {
+			p.Resources[12].Inputs["policy"] = `{"Statement":[{"Sid":"Extra","Effect":"Allow","Action":["lambda:InvokeFunction","sqs:SendMessage"],"Resource":["arn:aws:sqs:us-east-1:1:q"]}]}`
+		}, "redrive operator policy statement Extra allows sqs:SendMessage, which a redrive does not need"},
 		{"x86 function", func(p Plan) { p.Resources[8].Inputs["architectures"] = []any{"x86_64"} }, "want [arm64]"},
 		{"old runtime", func(p Plan) { p.Resources[8].Inputs["runtime"] = "go1.x" }, `runtime "go1.x"`},
 		{"topic not encrypted", func(p Plan) { delete(p.Resources[10].Inputs, "kmsMasterKeyId") }, "topic is not encrypted"},

@@ -82,6 +82,14 @@ var shapes = map[string]func(o *shaper){
 		uuid := fmt.Sprintf("00000000-0000-4000-8000-%012x", hash(o.args.Name))
 		o.set("uuid", uuid)
 		o.set("arn", o.arn("lambda", "event-source-mapping:"+uuid))
+		// functionArn is the ARN of the function, which the program may name by name or ARN.
+		if v, ok := o.args.Inputs["functionName"]; ok && v.IsString() {
+			fn := v.StringValue()
+			if !strings.HasPrefix(fn, "arn:") {
+				fn = o.arn("lambda", "function:"+fn)
+			}
+			o.set("functionArn", fn)
+		}
 		o.id = uuid
 	},
 	"aws:iam/role:Role": func(o *shaper) {

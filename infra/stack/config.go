@@ -23,6 +23,7 @@ type Config struct {
 	StreamSources []StreamSourceConfig `json:"streamSources"`
 	Teams         []TeamConfig         `json:"teams"`
 	Operations    OperationsConfig     `json:"operations"`
+	Redrive       RedriveConfig        `json:"redrive"`
 	Demo          DemoConfig           `json:"demo"`
 	// Secrets holds the values of the secret keys targets refer to (apiKeySecret,
 	// passwordSecret), read from their own configuration keys.
@@ -127,6 +128,13 @@ type OperationsConfig struct {
 	AlarmEmails   []string `json:"alarmEmails"`
 	PeriodSeconds int      `json:"periodSeconds"`
 	DashboardName string   `json:"dashboardName"`
+}
+
+// RedriveConfig is hydrant:redrive: who may assume the redrive operator role.
+type RedriveConfig struct {
+	// TrustedPrincipals are the IAM role or user ARNs that may assume the role; by default
+	// the stack's account (its principals that IAM allows sts:AssumeRole on the role).
+	TrustedPrincipals []string `json:"trustedPrincipals"`
 }
 
 // DemoConfig is hydrant:demo: a Kinesis stream and a DynamoDB table with consumers that fail

@@ -7,6 +7,9 @@ package stack
 import (
 	"context"
 	"fmt"
+	"sort"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
 	"github.com/hydrant-dev/hydrant/infra/lambdabuild"
@@ -87,6 +90,9 @@ type Deployment struct {
 	StreamSources map[string]*hydrantinfra.StreamSource
 	Subscriptions map[string]*hydrantinfra.Subscription // by "team-subscription"
 	Operations    *hydrantinfra.Operations
+	// RedriveOperator is the role hydrant redrive runs as (nil RoleArn's value "" when the
+	// stack has no stream source to redrive to).
+	RedriveOperator *hydrantinfra.RedriveOperator
 }
 
 // Deploy creates the components described by cfg.
@@ -187,17 +193,30 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	// Team subscriptions.
 	watches := []hydrantinfra.Watch{router.Watch()}
 	createdQueues := pulumi.StringMap{}
+	// What a redrive may read: the catch-all queue, the teams' queues and every target's DLQ.
+	redriveQueues := []pulumi.StringInput{router.CatchAllQueueArn}
+	for _, dlq := range router.TargetDLQArns {
+		redriveQueues = append(redriveQueues, dlq)
+	}
 	for _, team := range cfg.Teams {
 		for _, sc := range team.Subscriptions {
 			name := team.Name + "-" + sc.Name
-			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name}, createdQueues)
+			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name}, createdQueues, &redriveQueues)
 			if err != nil {
 				return nil, err
 			}
 			d.Subscriptions[name] = sub
 			watches = append(watches, sub.Watch())
+			for i := range sc.Targets {
+				redriveQueues = append(redriveQueues, sub.TargetDLQArns.Index(pulumi.Int(i)))
+			}
 		}
 	}
+	redrive, err := deployRedriveOperator(ctx, cfg, router, d.StreamSources, redriveQueues, tags)
+	if err != nil {
+		return nil, err
+	}
+	d.RedriveOperator = redrive
 
 	ops, err := hydrantinfra.NewOperations(ctx, "hydrant-ops", &hydrantinfra.OperationsArgs{
 		Watches:       watches,
@@ -224,6 +243,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	ctx.Export("schemaRegistryName", router.SchemaRegistryName)
 	ctx.Export("alarmTopicArn", ops.AlarmTopicArn)
 	ctx.Export("dashboardName", ops.DashboardName)
+	ctx.Export("redriveRoleArn", redrive.RoleArn)
 	if len(createdQueues) > 0 {
 		// The queues Hydrant created for teams (createQueue), by "team-subscription-target".
 		ctx.Export("teamQueueUrls", createdQueues)
@@ -231,7 +251,9 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	return d, nil
 }
 
-func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string, createdQueues pulumi.StringMap) (*hydrantinfra.Subscription, error) {
+// deploySubscription creates a team subscription; the ARNs of its SQS targets (the queues a
+// redrive reads) are appended to teamQueues.
+func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string, createdQueues pulumi.StringMap, teamQueues *[]pulumi.StringInput) (*hydrantinfra.Subscription, error) {
 	args := &hydrantinfra.SubscriptionArgs{
 		EventBusName:             router.BusName,
 		EventSource:              cfg.Router.EventSource,
@@ -273,6 +295,9 @@ func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig,
 			t.Arn, t.QueueURL = q.Arn, q.Url
 			createdQueues[name+"-"+tc.Name] = q.Url
 		}
+		if t.Kind == hydrantinfra.TargetSQS && t.Arn != nil {
+			*teamQueues = append(*teamQueues, t.Arn)
+		}
 		if it := tc.InputTransformer; it != nil {
 			t.InputTransformer = &hydrantinfra.InputTransformer{InputPaths: it.InputPaths, InputTemplate: it.InputTemplate}
 		}
@@ -291,4 +316,46 @@ func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig,
 		args.Targets = append(args.Targets, t)
 	}
 	return hydrantinfra.NewSubscription(ctx, name, args)
+}
+
+// deployRedriveOperator creates the role `hydrant redrive` runs as: receive and delete on the
+// stack's queues, read on the archive and the claim-check bucket, invoke on the stream
+// sources' consumers, put on their Kinesis streams.
+func deployRedriveOperator(ctx *pulumi.Context, cfg *Config, router *hydrantinfra.Router, sources map[string]*hydrantinfra.StreamSource, queues []pulumi.StringInput, tags map[string]string) (*hydrantinfra.RedriveOperator, error) {
+	names := make([]string, 0, len(sources))
+	for n := range sources {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	args := &hydrantinfra.RedriveOperatorArgs{
+		Account:             accountOfArn(router.BusArn),
+		TrustedPrincipals:   cfg.Redrive.TrustedPrincipals,
+		Queues:              queues,
+		ArchiveBucketArn:    pulumi.Sprintf("arn:aws:s3:::%s", router.ArchiveBucketName),
+		ClaimCheckBucketArn: pulumi.Sprintf("arn:aws:s3:::%s", router.ClaimCheckBucketName),
+		Tags:                tags,
+	}
+	for _, n := range names {
+		src := sources[n]
+		args.Functions = append(args.Functions, src.ConsumerFunctionArn)
+		if src.Kind == hydrantinfra.StreamKinesis {
+			args.Streams = append(args.Streams, src.StreamArn)
+		}
+	}
+	if len(args.Functions) == 0 {
+		// No stream source: nothing to redrive to yet. Teams redrive from their own stacks.
+		return &hydrantinfra.RedriveOperator{RoleArn: pulumi.String("").ToStringOutput()}, nil
+	}
+	return hydrantinfra.NewRedriveOperator(ctx, "hydrant-redrive", args)
+}
+
+// accountOfArn is the account ID an ARN holds.
+func accountOfArn(a pulumi.StringOutput) pulumi.StringOutput {
+	return a.ApplyT(func(s string) (string, error) {
+		parsed, err := arn.Parse(s)
+		if err != nil || parsed.AccountID == "" {
+			return "", fmt.Errorf("account of %q: not an ARN with an account", s)
+		}
+		return parsed.AccountID, nil
+	}).(pulumi.StringOutput)
 }

@@ -1,10 +1,12 @@
 package stack_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 
@@ -259,5 +261,57 @@ func TestSNSDestinationGrantsTheTopicKey(t *testing.T) {
 	want := `"Sid":"EncryptFailures","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":["arn:aws:kms:us-east-1:123456789012:key/` + key.ID + `"]`
 	if !strings.Contains(policy, want) {
 		t.Fatalf("consumer policy lacks %s:\n%s", want, policy)
+	}
+}
+
+// The redrive operator of the demo stack may read exactly the stack's queues (the catch-all
+// queue, the teams' queues, every target's DLQ), the archive and the claim-check objects, and
+// may invoke exactly the consumers and put on exactly the Kinesis stream.
+func TestDemoStackRedriveOperator(t *testing.T) {
+	p := runStack(t, "demo")
+	find(t, p, plan.TypeRedriveOperator, "hydrant-redrive")
+	pol := find(t, p, "aws:iam/rolePolicy:RolePolicy", "hydrant-redrive-policy")
+	var doc struct {
+		Statement []struct {
+			Sid       string
+			Action    []string
+			Resource  []string
+			Condition map[string]map[string][]string
+		}
+	}
+	if err := json.Unmarshal([]byte(pol.Inputs["policy"].(string)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]string{}
+	for _, s := range doc.Statement {
+		got[s.Sid] = s.Resource
+	}
+	var queues []string
+	for _, q := range p.OfType("aws:sqs/queue:Queue") {
+		if !strings.HasPrefix(q.Name, "hydrant-intake") { // the intake queues are Hydrant's own, not a redrive's
+			queues = append(queues, "arn:aws:sqs:us-east-1:123456789012:"+q.Name)
+		}
+	}
+	gotQueues := append([]string(nil), got["ReadSourceQueues"]...)
+	sort.Strings(queues)
+	sort.Strings(gotQueues)
+	if !reflect.DeepEqual(gotQueues, queues) {
+		t.Errorf("queues\n%v\nwant every queue but the intake's\n%v", gotQueues, queues)
+	}
+	want := map[string][]string{
+		"ListArchive":          {"arn:aws:s3:::hydrant-archive"},
+		"ReadArchive":          {"arn:aws:s3:::hydrant-archive/events/*"},
+		"ReadOffloadedRecords": {"arn:aws:s3:::hydrant-claim-checks/*"},
+		"InvokeConsumers":      {"arn:aws:lambda:us-east-1:123456789012:function:demo-orders-consumer", "arn:aws:lambda:us-east-1:123456789012:function:demo-users-consumer"},
+		"ReadBatchSizes":       {"*"},
+		"PutBackOnStreams":     {"arn:aws:kinesis:us-east-1:123456789012:stream/demo-orders"},
+	}
+	for sid, res := range want {
+		if !reflect.DeepEqual(got[sid], res) {
+			t.Errorf("%s resources %v, want %v", sid, got[sid], res)
+		}
+	}
+	if v := p.Check(); len(v) != 0 {
+		t.Errorf("violations: %v", v)
 	}
 }
