@@ -93,7 +93,7 @@ func eventBridge(t http.RoundTripper) *eventbridge.Client {
 	return eventbridge.New(eventbridge.Options{
 		Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String("http://eventbridge.bench"),
 		HTTPClient: &http.Client{Transport: t}, RetryMaxAttempts: 1,
-	})
+	}, publish.SerializePutEvents) // as intake.NewServices builds it
 }
 
 // failureOf is the SQS on-failure record for records [0, n) of the shard, through the real parser.

@@ -71,7 +71,7 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 		s.dlq = awsclient.SQS(awsCfg)
 	}
 	if cfg.EventBus != "" {
-		pub, err := publish.New(eventbridge.NewFromConfig(awsCfg), publish.Config{
+		pub, err := publish.New(eventbridge.NewFromConfig(awsCfg, publish.SerializePutEvents), publish.Config{
 			EventBusName: cfg.EventBus,
 			MaxEntrySize: cfg.MaxEntrySize,
 			Concurrency:  cfg.Concurrency,

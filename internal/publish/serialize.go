@@ -1,0 +1,182 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
+	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// SerializePutEvents is an eventbridge client option (eventbridge.NewFromConfig(cfg,
+// publish.SerializePutEvents)) that writes PutEvents request bodies in one pass into a buffer
+// sized for them. The SDK's generic serializer grows its buffer as it escapes each detail and
+// then copies it, which made it the largest cost of the hydrate path (BenchmarkHydratePath,
+// docs/benchmarks.md). Requests this writer does not cover (an EndpointId, an entry with Time
+// or TraceHeader, a string that is not UTF-8) and every other operation go to the SDK's own
+// protocol; TestPutEventsBodyIsTheSDKs holds the two bodies equal as JSON.
+func SerializePutEvents(o *eventbridge.Options) {
+	if _, done := o.Protocol.(putEventsProtocol); !done && o.Protocol != nil {
+		o.Protocol = putEventsProtocol{ClientProtocol: o.Protocol}
+	}
+}
+
+type putEventsProtocol struct {
+	smithyhttp.ClientProtocol
+}
+
+func (p putEventsProtocol) SerializeRequest(ctx context.Context, schema *smithy.OperationSchema, in smithy.Serializable, req *smithyhttp.Request) error {
+	pe, ok := in.(*eventbridge.PutEventsInput)
+	if !ok || !plainPutEvents(pe) {
+		return p.ClientProtocol.SerializeRequest(ctx, schema, in, req)
+	}
+	req.Method = http.MethodPost
+	if req.URL.Path == "" {
+		req.URL.Path = "/"
+	}
+	req.Header.Set("X-Amz-Target", "AWSEvents."+schema.ID().Name)
+	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
+	sreq, err := req.SetStream(bytes.NewReader(appendPutEvents(make([]byte, 0, putEventsSize(pe)), pe)))
+	if err != nil {
+		return fmt.Errorf("set stream: %w", err)
+	}
+	*req = *sreq
+	return nil
+}
+
+// plainPutEvents reports whether the request holds only what the writer writes.
+func plainPutEvents(in *eventbridge.PutEventsInput) bool {
+	if in.EndpointId != nil {
+		return false
+	}
+	for i := range in.Entries {
+		e := &in.Entries[i]
+		if e.Time != nil || e.TraceHeader != nil {
+			return false
+		}
+		for _, s := range []*string{e.Detail, e.DetailType, e.EventBusName, e.Source} {
+			if s != nil && !utf8.ValidString(*s) {
+				return false
+			}
+		}
+		for _, r := range e.Resources {
+			if !utf8.ValidString(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// putEventsSize is the body's length when no string holds a control character (those take
+// more, and the buffer grows for them): names and punctuation, and each string with one more
+// byte for every quote and backslash, counted with strings.Count's vector instructions.
+func putEventsSize(in *eventbridge.PutEventsInput) int {
+	n := 16
+	str := func(s string) int { return len(s) + 3 + strings.Count(s, `"`) + strings.Count(s, `\`) }
+	for i := range in.Entries {
+		e := &in.Entries[i]
+		n += 70
+		for _, s := range []*string{e.Detail, e.DetailType, e.EventBusName, e.Source} {
+			if s != nil {
+				n += str(*s)
+			}
+		}
+		for _, r := range e.Resources {
+			n += str(r)
+		}
+	}
+	return n
+}
+
+func appendPutEvents(b []byte, in *eventbridge.PutEventsInput) []byte {
+	b = append(b, `{"Entries":[`...)
+	for i := range in.Entries {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendEntry(b, &in.Entries[i])
+	}
+	return append(b, "]}"...)
+}
+
+func appendEntry(b []byte, e *types.PutEventsRequestEntry) []byte {
+	b = append(b, '{')
+	first := true
+	member := func(name string, v *string) {
+		if v == nil {
+			return
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, `":`...)
+		b = appendJSONString(b, *v)
+	}
+	member("Detail", e.Detail)
+	member("DetailType", e.DetailType)
+	member("EventBusName", e.EventBusName)
+	if e.Resources != nil {
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, `"Resources":[`...)
+		for i, r := range e.Resources {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, r)
+		}
+		b = append(b, ']')
+	}
+	member("Source", e.Source)
+	return append(b, '}')
+}
+
+// mustEscape marks the bytes a JSON string cannot hold as they are.
+var mustEscape = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
+// appendJSONString writes valid UTF-8 s as a JSON string, copying the runs between the bytes
+// that need an escape.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !mustEscape[c] {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', "0123456789abcdef"[c>>4], "0123456789abcdef"[c&0xF])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
