@@ -216,6 +216,15 @@ func (d dynamoDBShards) getRecords(ctx context.Context, _ Range, it string, limi
 	return page[types.Record]{records: out.Records, next: aws.ToString(out.NextShardIterator)}, nil
 }
 
+// recordBytes is the record's size as DynamoDB Streams reports it (pages are capped at 1 MB,
+// so the reader does not size them).
+func (dynamoDBShards) recordBytes(rec types.Record) int {
+	if rec.Dynamodb == nil {
+		return 0
+	}
+	return int(aws.ToInt64(rec.Dynamodb.SizeBytes))
+}
+
 func (dynamoDBShards) sequenceNumber(rec types.Record) string {
 	if rec.Dynamodb == nil {
 		return ""

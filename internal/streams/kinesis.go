@@ -27,6 +27,15 @@ const (
 	kinesisDefaultLimit = 1000
 )
 
+// Kinesis pages are asked for about 2 MiB of data (after a first page of at most 10 records
+// that tells the records' size) rather than the 10 MiB Kinesis allows: a shard serves 2 MB/s
+// to all its readers, so smaller pages cost no throughput, and a decoded 10 MiB page costs the
+// SDK about 58 MB (docs/benchmarks.md, internal/hydrate BenchmarkHydratePeakHeap).
+const (
+	kinesisPageBytes    = 2 << 20
+	kinesisProbeRecords = 10
+)
+
 // kinesisMaxEmptyPages bounds a run of empty pages while the consumer is
 // still behind the tip (MillisBehindLatest > 0). AWS returns such pages
 // while crossing parts of a shard without records, and, as reported for
@@ -46,7 +55,8 @@ type KinesisReader struct {
 // reader's retryer (set per call, so the client's own is left alone).
 func NewKinesisReader(client KinesisAPI, opts ...Option) *KinesisReader {
 	o := newOptions(opts)
-	lim := loopLimits{maxLimit: kinesisMaxLimit, defaultLimit: kinesisDefaultLimit, maxEmptyPages: kinesisMaxEmptyPages, maxRestarts: 3}
+	lim := loopLimits{maxLimit: kinesisMaxLimit, defaultLimit: kinesisDefaultLimit, maxEmptyPages: kinesisMaxEmptyPages, maxRestarts: 3,
+		pageBytes: kinesisPageBytes, probeRecords: kinesisProbeRecords}
 	if o.limit > 0 {
 		lim.maxLimit, lim.defaultLimit = min(o.limit, kinesisMaxLimit), min(o.limit, kinesisMaxLimit)
 	}
@@ -161,5 +171,7 @@ func (k kinesisShards) getRecords(ctx context.Context, r Range, it string, limit
 }
 
 func (kinesisShards) sequenceNumber(rec types.Record) string { return aws.ToString(rec.SequenceNumber) }
+
+func (kinesisShards) recordBytes(rec types.Record) int { return len(rec.Data) }
 
 func (kinesisShards) classify(err error) (errKind, string) { return readKind(ServiceKinesis, err) }

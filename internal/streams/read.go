@@ -50,6 +50,8 @@ type shardAPI[R any] interface {
 	shardIterator(ctx context.Context, r Range, pos position, seq string) (string, error)
 	getRecords(ctx context.Context, r Range, iterator string, limit int) (page[R], error)
 	sequenceNumber(rec R) string
+	// recordBytes is the record's data size, for sizing pages.
+	recordBytes(rec R) int
 	// classify says what to do about err, and for errUnreadable the reason.
 	classify(err error) (errKind, string)
 }
@@ -60,6 +62,12 @@ type loopLimits struct {
 	defaultLimit  int // Limit when the batch size is unknown
 	maxEmptyPages int // consecutive empty pages after which an open shard counts as read to its tip; 0: rely on caughtUp
 	maxRestarts   int // iterator re-acquisitions (expired, trimmed under it) without progress before giving up
+	// pageBytes, when set, bounds the data a page is asked for: the Limit of the next call is
+	// what fits in pageBytes at the last page's bytes per record, and the first call asks for
+	// probeRecords at most. A decoded page costs several times its data in memory (the SDK's
+	// JSON and base64), so this, not the service's own page cap, bounds the reader's memory.
+	pageBytes    int
+	probeRecords int
 }
 
 // readShard reads r through api, calling deliver for each stream record in
@@ -93,6 +101,8 @@ type shardRead[R any] struct {
 	triedHorizon bool
 	// gaps are the parts of the range found missing so far.
 	gaps []Missing
+	// perRecord is the data bytes per record of the last page that had records (0: none yet).
+	perRecord int
 }
 
 func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
@@ -112,6 +122,13 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 		limit := s.lim.defaultLimit
 		if s.r.BatchSize > 0 {
 			limit = min(s.r.BatchSize-s.report.StreamRecords, s.lim.maxLimit)
+		}
+		switch {
+		case s.lim.pageBytes == 0:
+		case s.perRecord > 0:
+			limit = min(limit, max(1, s.lim.pageBytes/s.perRecord))
+		case s.lim.probeRecords > 0:
+			limit = min(limit, s.lim.probeRecords)
 		}
 		pg, err := s.api.getRecords(ctx, s.r, it, limit)
 		if err != nil {
@@ -146,6 +163,11 @@ func (s *shardRead[R]) run(ctx context.Context) (Report, error) {
 		}
 		if len(pg.records) > 0 {
 			restarts, empty = 0, 0
+			total := 0
+			for _, rec := range pg.records {
+				total += s.api.recordBytes(rec)
+			}
+			s.perRecord = max(1, total/len(pg.records))
 		} else {
 			empty++
 		}
