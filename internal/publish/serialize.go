@@ -42,12 +42,18 @@ func (p putEventsProtocol) SerializeRequest(ctx context.Context, schema *smithy.
 	}
 	req.Header.Set("X-Amz-Target", "AWSEvents."+schema.ID().Name)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	sreq, err := req.SetStream(bytes.NewReader(appendPutEvents(make([]byte, 0, putEventsSize(pe)), pe)))
+	sreq, err := req.SetStream(bytes.NewReader(PutEventsBody(pe)))
 	if err != nil {
 		return fmt.Errorf("set stream: %w", err)
 	}
 	*req = *sreq
 	return nil
+}
+
+// PutEventsBody is the JSON body SerializePutEvents sends for in (the AWS JSON 1.1 protocol),
+// for requests it covers (see SerializePutEvents).
+func PutEventsBody(in *eventbridge.PutEventsInput) []byte {
+	return appendPutEvents(make([]byte, 0, putEventsSize(in)), in)
 }
 
 // plainPutEvents reports whether the request holds only what the writer writes.
