@@ -132,7 +132,7 @@ func (c *consumer) invocations() int {
 }
 
 // lambdaClient reaches fn through the local cloud's Lambda API endpoint.
-func lambdaClient(t *testing.T, fn lambdaapi.Functions) *lambda.Client {
+func lambdaClient(t testing.TB, fn lambdaapi.Functions) *lambda.Client {
 	srv := httptest.NewServer(lambdaapi.New(fn, nil))
 	t.Cleanup(srv.Close)
 	e := emulators.Get(t)
@@ -140,7 +140,7 @@ func lambdaClient(t *testing.T, fn lambdaapi.Functions) *lambda.Client {
 }
 
 // queue creates a queue on goaws and sends bodies to it.
-func queue(t *testing.T, client *sqs.Client, bodies ...[]byte) string {
+func queue(t testing.TB, client *sqs.Client, bodies ...[]byte) string {
 	t.Helper()
 	ctx := context.Background()
 	name := fmt.Sprintf("redrive-%d", time.Now().UnixNano())
