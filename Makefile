@@ -3,7 +3,7 @@ SHELL := /bin/bash
 
 .PHONY: test demo bench install emulators-up emulators-down
 
-test: ## every test, against emulators started (and stopped) by scripts/test
+test: ## go vet, staticcheck, every test (unit and integration) and -race on the core packages, against emulators started (and stopped) by scripts/test
 	scripts/test
 
 demo: ## the whole router on local emulators: good and poison records, where each poison record went (ARGS=--json for JSON; `@` keeps the command off stdout)
