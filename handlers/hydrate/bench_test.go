@@ -29,7 +29,7 @@ func BenchmarkColdStart(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rie := filepath.Join(root, ".cache", "emulators", "bin", "aws-lambda-rie")
+	rie := filepath.Join(emulators.InstallDir(root), "bin", "aws-lambda-rie")
 	if _, err := os.Stat(rie); err != nil {
 		b.Fatalf("aws-lambda-rie is not installed (scripts/emulators up installs it): %v", err)
 	}

@@ -48,7 +48,7 @@ func TestRunsUnderTheRuntimeInterfaceEmulator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rie := filepath.Join(root, ".cache", "emulators", "bin", "aws-lambda-rie")
+	rie := filepath.Join(emulators.InstallDir(root), "bin", "aws-lambda-rie")
 	if _, err := os.Stat(rie); err != nil {
 		t.Fatalf("aws-lambda-rie is not installed (scripts/emulators up installs it): %v", err)
 	}

@@ -181,6 +181,15 @@ func endpointsFrom(env [][2]string) Endpoints {
 	return e
 }
 
+// InstallDir is where scripts/emulators installs the emulators (and aws-lambda-rie, under bin):
+// $EMULATORS_CACHE when set, as the script reads it, else .cache/emulators under root.
+func InstallDir(root string) string {
+	if d := os.Getenv("EMULATORS_CACHE"); d != "" {
+		return d
+	}
+	return filepath.Join(root, ".cache", "emulators")
+}
+
 // RepoRoot finds the repository root by walking up from the working directory (a test's
 // package directory) to the first directory holding both go.mod and scripts/emulators.
 func RepoRoot() (string, error) {
