@@ -31,7 +31,9 @@ no AWS account is needed; secret values print as "[secret]", handler archives as
 "pulumi up" would build them to. The plan is then checked: encrypted queues and buckets,
 TLS-only policies, blocked public access, stream mappings with on-failure destination, bisect,
 finite retries and record age, rule targets with retry policy and DLQ, IAM statements naming
-their resources, functions on provided.al2023/arm64.
+their resources, functions on provided.al2023/arm64. Warnings (exit code unchanged) name what
+the stack allows on purpose but a reader must know: accounts that may create rules on the bus
+(router.ruleCreatorAccounts), each of which can see every stream.
 
 Exit codes: 0 the plan passes every check, 1 it breaks a check (each printed on stderr),
 2 bad input (flags, stack file, invalid configuration: the error names the key and the value),
@@ -96,6 +98,9 @@ func runPlan(ctx context.Context, e env) int {
 	} else if err := writePlanText(e, cfg, p); err != nil {
 		fmt.Fprintf(e.stderr, "hydrant plan: %v\n", err)
 		return planFailed
+	}
+	for _, w := range p.Warnings() {
+		fmt.Fprintf(e.stderr, "hydrant plan: warning: %s\n", w)
 	}
 	violations := p.Check()
 	for _, v := range violations {

@@ -149,3 +149,35 @@ func TestPlanRefusesARuleThatCanNeverMatch(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanWarnsWhenAccountsMayCreateRules(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"Pulumi.yaml":       "name: hydrant\nruntime: go\nmain: infra/\n",
+		"Pulumi.optin.yaml": "config:\n  hydrant:router:\n    ruleCreatorAccounts: [\"111122223333\"]\n",
+		"Pulumi.off.yaml":   "config:\n  hydrant:router:\n    archiveRetentionDays: 7\n",
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := runPlanArgs("--stack", "optin", "--dir", dir)
+	if code != planOK {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, want := range []string{"hydrant plan: warning: ", "arn:aws:iam::111122223333:root", "can see EVERY stream"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr %q lacks %q", stderr, want)
+		}
+	}
+	for _, stack := range []string{"off", "example", "demo"} {
+		d := dir
+		if stack != "off" {
+			d = "../.."
+		}
+		if _, _, stderr := runPlanArgs("--stack", stack, "--dir", d); strings.Contains(stderr, "warning") {
+			t.Errorf("stack %s: %s", stack, stderr)
+		}
+	}
+}

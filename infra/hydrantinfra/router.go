@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
+	"github.com/hydrant-dev/hydrant/internal/hydrate"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/kinesis"
@@ -87,11 +88,24 @@ type RouterArgs struct {
 	ArchiveObjectRetentionDays int
 	// CatchAllAlarmThreshold is the catch-all queue depth that raises an alarm; 0 = default.
 	CatchAllAlarmThreshold int
-	// SubscriberAccounts may create rules on the bus (their own accounts' subscriptions).
-	SubscriberAccounts []string
+	// RuleCreatorAccounts may create rules on the central bus from their own accounts. It is
+	// an opt-in, off by default, for an account trusted with every stream: no policy
+	// condition can limit a rule to certain streams, so such an account can see the records
+	// of EVERY stream. A team in another account gets a TeamInbox instead (a Subscription
+	// targeting its bus, and ClaimCheckReaders). `hydrant plan` warns when this is set.
+	RuleCreatorAccounts []string
+	// ClaimCheckReaders are the team accounts allowed to read offloaded records: each reads
+	// the claim-check keys of its own streams only (the keys derive from the stream ARN).
+	ClaimCheckReaders []ClaimCheckReader
 	// Schemas are the registry's content; the program passes the files of schemas/.
 	Schemas []Schema
 	Tags    map[string]string
+}
+
+// ClaimCheckReader is a team account and the streams whose offloaded records it may read.
+type ClaimCheckReader struct {
+	Account string
+	Streams []StreamSelector
 }
 
 // Router is Hydrant's central infrastructure.
@@ -167,9 +181,22 @@ func (a *RouterArgs) validate() error {
 	if a.PublishConcurrency < 0 || a.PublishConcurrency > 64 {
 		errs = append(errs, fmt.Errorf("PublishConcurrency %d outside 1..64", a.PublishConcurrency))
 	}
-	for _, acct := range a.SubscriberAccounts {
+	for _, acct := range a.RuleCreatorAccounts {
 		if !accountID.MatchString(acct) {
-			errs = append(errs, fmt.Errorf("SubscriberAccounts: %q is not a 12-digit account ID", acct))
+			errs = append(errs, fmt.Errorf("RuleCreatorAccounts: %q is not a 12-digit account ID", acct))
+		}
+	}
+	for i, r := range a.ClaimCheckReaders {
+		if !accountID.MatchString(r.Account) {
+			errs = append(errs, fmt.Errorf("ClaimCheckReaders[%d]: %q is not a 12-digit account ID", i, r.Account))
+		}
+		if len(r.Streams) == 0 {
+			errs = append(errs, fmt.Errorf("ClaimCheckReaders[%d] (%s): at least one stream is required", i, r.Account))
+		}
+		for j, st := range r.Streams {
+			if st.ARN == nil {
+				errs = append(errs, fmt.Errorf("ClaimCheckReaders[%d] (%s): Streams[%d]: ARN is required", i, r.Account, j))
+			}
 		}
 	}
 	for i, s := range a.Schemas {
@@ -304,7 +331,12 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		return nil, fmt.Errorf("router %s: failure bucket notification: %w", name, err)
 	}
 
-	claims, err := newBucket(ctx, name+"-claim-checks", bucketSpec{expireDays: args.ClaimCheckRetentionDays, tags: tags}, p)
+	claims, err := newBucket(ctx, name+"-claim-checks", bucketSpec{
+		expireDays: args.ClaimCheckRetentionDays, tags: tags,
+		grants: func(bucketArn pulumi.StringOutput) []statement {
+			return claimCheckReads(bucketArn, args.ClaimCheckReaders)
+		},
+	}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -389,7 +421,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		return nil, fmt.Errorf("router %s: intake mapping: %w", name, err)
 	}
 
-	// Bus policy: only the hydrate role puts events; named accounts manage their own rules.
+	// Bus policy: only the hydrate role puts events; rule creator accounts (an opt-in that shows
+	// them every stream) manage their own rules.
 	//
 	// The deny names the IAM principals it refuses: every one but the hydrate role, operators
 	// included (an operator re-runs a failure record by moving it from the intake DLQ back to the
@@ -412,9 +445,9 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		actions: []string{"events:PutEvents"}, resources: inputs(bus.Arn),
 		conditions: hydrantEventsOnly(src),
 	}}
-	for _, acct := range args.SubscriberAccounts {
+	for _, acct := range args.RuleCreatorAccounts {
 		busStatements = append(busStatements, statement{
-			sid: "Subscriber" + acct, principal: awsPrincipal(pulumi.String("arn:aws:iam::" + acct + ":root")),
+			sid: "RuleCreator" + acct, principal: awsPrincipal(pulumi.String("arn:aws:iam::" + acct + ":root")),
 			actions: []string{
 				"events:PutRule", "events:DeleteRule", "events:DescribeRule", "events:EnableRule", "events:DisableRule",
 				"events:PutTargets", "events:RemoveTargets", "events:ListTargetsByRule",
@@ -569,6 +602,35 @@ func hydrantEventsOnly(src pulumi.StringInput) []condition {
 		{op: "Null", key: "events:source", values: strs("false")},
 		{op: "Null", key: "events:detail-type", values: strs("false")},
 	}
+}
+
+// claimCheckReads lets each reader account get the claim-check objects of its streams: the
+// keys under hydrate.OffloadKeyPrefix of each exact stream, or under the prefix a stream ARN
+// prefix maps to. Nothing else of the bucket, and no listing.
+func claimCheckReads(bucketArn pulumi.StringOutput, readers []ClaimCheckReader) []statement {
+	var out []statement
+	for _, r := range readers {
+		var resources []pulumi.StringInput
+		for _, st := range r.Streams {
+			prefix := st.Prefix
+			resources = append(resources, pulumi.All(bucketArn, st.ARN).ApplyT(func(v []any) (string, error) {
+				bucket, arn := v[0].(string), v[1].(string)
+				if prefix {
+					p, err := hydrate.OffloadKeyPrefixOfARNPrefix(arn)
+					if err != nil {
+						return "", fmt.Errorf("claim-check reads for %s: %w", r.Account, err)
+					}
+					return bucket + "/" + p + "*", nil
+				}
+				return bucket + "/" + hydrate.OffloadKeyPrefix(arn) + "*", nil
+			}).(pulumi.StringOutput))
+		}
+		out = append(out, statement{
+			sid: "ReadClaimChecks" + r.Account, principal: awsPrincipal(pulumi.String("arn:aws:iam::" + r.Account + ":root")),
+			actions: []string{"s3:GetObject"}, resources: resources,
+		})
+	}
+	return out
 }
 
 // sourcePattern matches every event of the source.

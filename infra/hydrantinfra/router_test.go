@@ -1,6 +1,7 @@
 package hydrantinfra_test
 
 import (
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -17,7 +18,6 @@ func routerArgs() *hydrantinfra.RouterArgs {
 		HydrateCode:          pulumi.NewFileArchive("build/lambda/hydrate.zip"),
 		ReservedConcurrency:  ptr(5),
 		ArchiveRetentionDays: 7,
-		SubscriberAccounts:   []string{"111122223333"},
 		Schemas: []hydrantinfra.Schema{
 			{Name: "hydrant@RecordHydrated", Description: "one", Content: `{"title":"RecordHydrated"}`},
 			{Name: "hydrant@RecordHydrationFailed", Description: "two", Content: `{"title":"RecordHydrationFailed"}`},
@@ -145,11 +145,11 @@ func TestRouter(t *testing.T) {
 		if deny.Effect != "Deny" || !reflect.DeepEqual(deny.Condition["ArnNotEquals"]["aws:PrincipalArn"], []string{"arn:aws:iam::123456789012:role/hydrant-hydrate-role"}) {
 			t.Errorf("bus policy does not deny PutEvents to everyone but the hydrate role: %+v", deny)
 		}
-		sub := pol["Subscriber111122223333"]
-		if !reflect.DeepEqual(sub.Resource, []string{"arn:aws:events:us-east-1:123456789012:rule/hydrant-bus/*"}) ||
-			!reflect.DeepEqual(sub.Principal, map[string]any{"AWS": "arn:aws:iam::111122223333:root"}) ||
-			!slices.Contains(sub.Action, "events:PutRule") || slices.Contains(sub.Action, "events:PutEvents") {
-			t.Errorf("subscriber statement = %+v", sub)
+		// Without the opt-in, no statement lets another account create rules.
+		for sid, st := range pol {
+			if st.Effect == "Allow" && slices.ContainsFunc(st.Action, isRuleAction) {
+				t.Errorf("statement %s allows %v without RuleCreatorAccounts", sid, st.Action)
+			}
 		}
 	})
 
@@ -257,7 +257,16 @@ func TestRouterRejectsBadArgs(t *testing.T) {
 	}{
 		{"no code", func(a *hydrantinfra.RouterArgs) { a.HydrateCode = nil }, "HydrateCode is required"},
 		{"zero concurrency", func(a *hydrantinfra.RouterArgs) { a.ReservedConcurrency = ptr(0) }, "ReservedConcurrency 0"},
-		{"bad account", func(a *hydrantinfra.RouterArgs) { a.SubscriberAccounts = []string{"12345"} }, `"12345" is not a 12-digit account ID`},
+		{"bad account", func(a *hydrantinfra.RouterArgs) { a.RuleCreatorAccounts = []string{"12345"} }, `"12345" is not a 12-digit account ID`},
+		{"bad reader", func(a *hydrantinfra.RouterArgs) {
+			a.ClaimCheckReaders = []hydrantinfra.ClaimCheckReader{{Account: "1", Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String("x")}}}}
+		}, `ClaimCheckReaders[0]: "1" is not a 12-digit account ID`},
+		{"reader without streams", func(a *hydrantinfra.RouterArgs) {
+			a.ClaimCheckReaders = []hydrantinfra.ClaimCheckReader{{Account: "222233334444"}}
+		}, "at least one stream"},
+		{"reader prefix too wide", func(a *hydrantinfra.RouterArgs) {
+			a.ClaimCheckReaders = []hydrantinfra.ClaimCheckReader{{Account: "222233334444", Streams: []hydrantinfra.StreamSelector{{ARN: pulumi.String("arn:aws:kinesis:"), Prefix: true}}}}
+		}, "name the partition, region and account"},
 		{"batch", func(a *hydrantinfra.RouterArgs) { a.IntakeBatchSize = 11 }, "IntakeBatchSize 11"},
 		{"entry size", func(a *hydrantinfra.RouterArgs) { a.MaxEntrySize = 2 << 20 }, "MaxEntrySize 2097152"},
 		{"tiny entry size", func(a *hydrantinfra.RouterArgs) { a.MaxEntrySize = 100 }, "MaxEntrySize 100"},
@@ -305,6 +314,87 @@ func TestRouterOrdersGrantsBeforeUse(t *testing.T) {
 		}
 		if !found {
 			t.Errorf("%s does not depend on %s: %v", tc.name, tc.dependsOn, raw.RegisterRPC.GetDependencies())
+		}
+	}
+}
+
+// isRuleAction: the actions that create or change rules and targets on a bus.
+func isRuleAction(a string) bool {
+	switch a {
+	case "events:PutRule", "events:PutTargets", "events:DeleteRule", "events:RemoveTargets", "events:EnableRule", "events:DisableRule", "events:*":
+		return true
+	}
+	return false
+}
+
+func TestRuleCreatorAccountsAreAnOptIn(t *testing.T) {
+	args := routerArgs()
+	args.RuleCreatorAccounts = []string{"111122223333"}
+	p := run(t, func(ctx *pulumi.Context) error {
+		_, err := hydrantinfra.NewRouter(ctx, "hydrant", args)
+		return err
+	})
+	pol := statements(t, find(t, p, typeBusPolicy, "hydrant-bus-policy").Inputs["policy"])
+	sub := pol["RuleCreator111122223333"]
+	if !reflect.DeepEqual(sub.Resource, []string{"arn:aws:events:us-east-1:123456789012:rule/hydrant-bus/*"}) ||
+		!reflect.DeepEqual(sub.Principal, map[string]any{"AWS": "arn:aws:iam::111122223333:root"}) ||
+		!slices.Contains(sub.Action, "events:PutRule") || slices.Contains(sub.Action, "events:PutEvents") {
+		t.Errorf("rule creator statement = %+v", sub)
+	}
+	for sid, st := range pol {
+		if sid != "RuleCreator111122223333" && st.Effect == "Allow" && slices.ContainsFunc(st.Action, isRuleAction) {
+			t.Errorf("statement %s allows rule actions to %v", sid, st.Principal)
+		}
+	}
+}
+
+func TestClaimCheckBucketGrantsEachTeamAccountExactlyItsStreamsPrefixes(t *testing.T) {
+	args := routerArgs()
+	args.ClaimCheckReaders = []hydrantinfra.ClaimCheckReader{
+		{Account: "222233334444", Streams: []hydrantinfra.StreamSelector{
+			{ARN: pulumi.String("arn:aws:kinesis:us-east-1:123456789012:stream/orders")},
+			{ARN: pulumi.String("arn:aws:dynamodb:us-east-1:123456789012:table/invoices/"), Prefix: true},
+		}},
+		{Account: "555566667777", Streams: []hydrantinfra.StreamSelector{
+			{ARN: pulumi.String("arn:aws:dynamodb:us-east-1:123456789012:table/users/stream/2026-01-01T00:00:00.000")},
+		}},
+	}
+	p := run(t, func(ctx *pulumi.Context) error {
+		_, err := hydrantinfra.NewRouter(ctx, "hydrant", args)
+		return err
+	})
+	pol := statements(t, find(t, p, "aws:s3/bucketPolicy:BucketPolicy", "hydrant-claim-checks-policy").Inputs["policy"])
+	const bucket = "arn:aws:s3:::hydrant-claim-checks"
+	want := map[string][]string{
+		"222233334444": {bucket + "/records/us-east-1/123456789012/kinesis/orders/*", bucket + "/records/us-east-1/123456789012/dynamodb/invoices/*"},
+		"555566667777": {bucket + "/records/us-east-1/123456789012/dynamodb/users/2026-01-01T00:00:00.000/*"},
+	}
+	granted := map[string]bool{}
+	for sid, st := range pol {
+		if st.Effect != "Allow" {
+			continue
+		}
+		principal, _ := st.Principal.(map[string]any)
+		acct := strings.TrimSuffix(strings.TrimPrefix(fmt.Sprint(principal["AWS"]), "arn:aws:iam::"), ":root")
+		w, ok := want[acct]
+		if !ok {
+			t.Errorf("statement %s grants %v to %v, not a reader", sid, st.Action, st.Principal)
+			continue
+		}
+		granted[acct] = true
+		if !reflect.DeepEqual(st.Action, []string{"s3:GetObject"}) || !reflect.DeepEqual(st.Resource, w) || len(st.Condition) != 0 {
+			t.Errorf("account %s: %+v, want s3:GetObject on exactly %v", acct, st, w)
+		}
+	}
+	if len(granted) != len(want) {
+		t.Errorf("granted %v, want %v", granted, want)
+	}
+	// The other buckets grant nobody outside the account.
+	for _, b := range []string{"hydrant-failures-policy", "hydrant-archive-policy"} {
+		for sid, st := range statements(t, find(t, p, "aws:s3/bucketPolicy:BucketPolicy", b).Inputs["policy"]) {
+			if st.Effect == "Allow" {
+				t.Errorf("%s: statement %s allows %v", b, sid, st.Action)
+			}
 		}
 	}
 }

@@ -88,6 +88,8 @@ func allowEventBridgeSend(q *sqs.Queue, ruleArn pulumi.StringOutput) statement {
 type bucketSpec struct {
 	expireDays int
 	tags       pulumi.StringMap
+	// grants are statements added to the bucket policy, given the bucket's ARN.
+	grants func(bucketArn pulumi.StringOutput) []statement
 }
 
 // secureBucket is a bucket with the resources that make it safe.
@@ -144,9 +146,13 @@ func newBucket(ctx *pulumi.Context, name string, spec bucketSpec, opts ...pulumi
 		}
 	}
 	// The policy waits for the public access block so the two never race on a new bucket.
+	stmts := []statement{denyInsecureTransport("s3:*", b.Arn, pulumi.Sprintf("%s/*", b.Arn))}
+	if spec.grants != nil {
+		stmts = append(stmts, spec.grants(b.Arn)...)
+	}
 	pol, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
 		Bucket: b.ID(),
-		Policy: policyJSON(denyInsecureTransport("s3:*", b.Arn, pulumi.Sprintf("%s/*", b.Arn))),
+		Policy: policyJSON(stmts...),
 	}, withOptions(opts, pulumi.DependsOn([]pulumi.Resource{b, pab}))...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s policy: %w", name, err)

@@ -103,6 +103,9 @@ type Subscription struct {
 	EventPattern   pulumi.StringOutput      `pulumi:"eventPattern"`
 	TargetDLQNames pulumi.StringArrayOutput `pulumi:"targetDlqNames"`
 	TargetDLQArns  pulumi.StringArrayOutput `pulumi:"targetDlqArns"`
+	// TargetRoleArns are the roles EventBridge assumes for the targets that need one (event
+	// buses, API destinations), by target name: a team inbox's policy may name its role.
+	TargetRoleArns pulumi.StringMapOutput `pulumi:"targetRoleArns"`
 
 	watch Watch
 }
@@ -232,8 +235,36 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 		return nil, fmt.Errorf("subscription %s: rule: %w", name, err)
 	}
 
-	var dlqNames, dlqArns pulumi.StringArray
-	for _, t := range args.Targets {
+	delivered, err := newTargets(ctx, name, rule, args.EventBusName, args.Targets, tags, p)
+	if err != nil {
+		return nil, fmt.Errorf("subscription %s: %w", name, err)
+	}
+	s.watch.Queues = delivered.watch
+	s.TargetRoleArns = delivered.roleArns.ToStringMapOutput()
+	s.watch.Rules = []WatchedRule{{Label: name, BusName: args.EventBusName, RuleName: rule.Name}}
+	s.RuleName, s.RuleArn, s.EventPattern = rule.Name, rule.Arn, pattern
+	s.TargetDLQNames, s.TargetDLQArns = delivered.dlqNames.ToStringArrayOutput(), delivered.dlqArns.ToStringArrayOutput()
+	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
+		"ruleName": s.RuleName, "ruleArn": s.RuleArn, "eventPattern": s.EventPattern,
+		"targetDlqNames": s.TargetDLQNames, "targetDlqArns": s.TargetDLQArns, "targetRoleArns": s.TargetRoleArns,
+	}); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// deliveredTargets are the targets newTargets added to a rule.
+type deliveredTargets struct {
+	dlqNames, dlqArns pulumi.StringArray
+	roleArns          pulumi.StringMap
+	watch             []WatchedQueue
+}
+
+// newTargets adds the targets to the rule, each with a retry policy, its own dead-letter queue
+// and the grants it needs (queue or topic policy, Lambda permission, EventBridge role).
+func newTargets(ctx *pulumi.Context, name string, rule *cloudwatch.EventRule, bus pulumi.StringInput, targets []Target, tags pulumi.StringMap, p pulumi.ResourceOption) (*deliveredTargets, error) {
+	out := &deliveredTargets{roleArns: pulumi.StringMap{}}
+	for _, t := range targets {
 		tn := name + "-" + t.Name
 		spec := targetSpec{
 			retryAttempts:    t.RetryAttempts,
@@ -255,7 +286,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 					),
 				}, p)
 				if err != nil {
-					return nil, fmt.Errorf("subscription %s: target %s queue policy: %w", name, t.Name, err)
+					return nil, fmt.Errorf("target %s queue policy: %w", t.Name, err)
 				}
 				after = append(after, pol)
 			}
@@ -270,7 +301,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 				SourceAccount: accountOf(rule.Arn),
 			}, p)
 			if err != nil {
-				return nil, fmt.Errorf("subscription %s: target %s permission: %w", name, t.Name, err)
+				return nil, fmt.Errorf("target %s permission: %w", t.Name, err)
 			}
 			after = append(after, perm)
 		case TargetSNS:
@@ -285,7 +316,7 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 					),
 				}, p)
 				if err != nil {
-					return nil, fmt.Errorf("subscription %s: target %s topic policy: %w", name, t.Name, err)
+					return nil, fmt.Errorf("target %s topic policy: %w", t.Name, err)
 				}
 				after = append(after, pol)
 			}
@@ -293,46 +324,39 @@ func NewSubscription(ctx *pulumi.Context, name string, args *SubscriptionArgs, o
 			spec.arn = t.Arn
 			role, err := eventsRole(ctx, tn, accountOf(rule.Arn), "events:PutEvents", t.Arn, tags, p)
 			if err != nil {
-				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
+				return nil, fmt.Errorf("target %s: %w", t.Name, err)
 			}
 			spec.roleArn = role.role.Arn
+			out.roleArns[t.Name] = role.role.Arn
 			after = append(after, role.policy)
 		case TargetAPIDestination:
 			dest, err := newAPIDestination(ctx, tn, t.APIDestination, p)
 			if err != nil {
-				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
+				return nil, fmt.Errorf("target %s: %w", t.Name, err)
 			}
 			spec.arn = dest.Arn
 			role, err := eventsRole(ctx, tn, accountOf(rule.Arn), "events:InvokeApiDestination", dest.Arn, tags, p)
 			if err != nil {
-				return nil, fmt.Errorf("subscription %s: target %s: %w", name, t.Name, err)
+				return nil, fmt.Errorf("target %s: %w", t.Name, err)
 			}
 			spec.roleArn = role.role.Arn
+			out.roleArns[t.Name] = role.role.Arn
 			after = append(after, role.policy)
 		}
 		topts := []pulumi.ResourceOption{p}
 		if len(after) > 0 {
 			topts = append(topts, pulumi.DependsOn(after))
 		}
-		rt, err := newRuleTarget(ctx, tn, rule, args.EventBusName, spec, topts...)
+		rt, err := newRuleTarget(ctx, tn, rule, bus, spec, topts...)
 		if err != nil {
-			return nil, fmt.Errorf("subscription %s: %w", name, err)
+			return nil, err
 		}
-		dlqNames = append(dlqNames, rt.DLQ.Name)
-		s.watch.Queues = append(s.watch.Queues, WatchedQueue{Label: tn + "-dlq", Name: rt.DLQ.Name})
-		dlqArns = append(dlqArns, rt.DLQ.Arn)
+		out.dlqNames = append(out.dlqNames, rt.DLQ.Name)
+		out.dlqArns = append(out.dlqArns, rt.DLQ.Arn)
+		out.watch = append(out.watch, WatchedQueue{Label: tn + "-dlq", Name: rt.DLQ.Name})
 	}
 
-	s.watch.Rules = []WatchedRule{{Label: name, BusName: args.EventBusName, RuleName: rule.Name}}
-	s.RuleName, s.RuleArn, s.EventPattern = rule.Name, rule.Arn, pattern
-	s.TargetDLQNames, s.TargetDLQArns = dlqNames.ToStringArrayOutput(), dlqArns.ToStringArrayOutput()
-	if err := ctx.RegisterResourceOutputs(s, pulumi.Map{
-		"ruleName": s.RuleName, "ruleArn": s.RuleArn, "eventPattern": s.EventPattern,
-		"targetDlqNames": s.TargetDLQNames, "targetDlqArns": s.TargetDLQArns,
-	}); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return out, nil
 }
 
 type roleWithPolicy struct {

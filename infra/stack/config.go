@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
+	"github.com/hydrant-dev/hydrant/internal/hydrate"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
@@ -32,23 +33,28 @@ type Config struct {
 
 // RouterConfig is hydrant:router; every field is optional.
 type RouterConfig struct {
-	BusName                    string   `json:"busName"`
-	EventSource                string   `json:"eventSource"`
-	ArchiveRetentionDays       *int     `json:"archiveRetentionDays"`
-	ReservedConcurrency        *int     `json:"reservedConcurrency"`
-	HydrateMemoryMB            int      `json:"hydrateMemoryMB"`
-	HydrateTimeoutSeconds      int      `json:"hydrateTimeoutSeconds"`
-	IntakeBatchSize            int      `json:"intakeBatchSize"`
-	IntakeMaxReceiveCount      int      `json:"intakeMaxReceiveCount"`
-	MaxEntrySize               int      `json:"maxEntrySize"`
-	PublishConcurrency         int      `json:"publishConcurrency"`
-	LogRetentionDays           int      `json:"logRetentionDays"`
-	LogLevel                   string   `json:"logLevel"`
-	FailureObjectRetentionDays int      `json:"failureObjectRetentionDays"`
-	ClaimCheckRetentionDays    int      `json:"claimCheckRetentionDays"`
-	ArchiveObjectRetentionDays int      `json:"archiveObjectRetentionDays"`
-	CatchAllAlarmThreshold     int      `json:"catchAllAlarmThreshold"`
-	SubscriberAccounts         []string `json:"subscriberAccounts"`
+	BusName                    string `json:"busName"`
+	EventSource                string `json:"eventSource"`
+	ArchiveRetentionDays       *int   `json:"archiveRetentionDays"`
+	ReservedConcurrency        *int   `json:"reservedConcurrency"`
+	HydrateMemoryMB            int    `json:"hydrateMemoryMB"`
+	HydrateTimeoutSeconds      int    `json:"hydrateTimeoutSeconds"`
+	IntakeBatchSize            int    `json:"intakeBatchSize"`
+	IntakeMaxReceiveCount      int    `json:"intakeMaxReceiveCount"`
+	MaxEntrySize               int    `json:"maxEntrySize"`
+	PublishConcurrency         int    `json:"publishConcurrency"`
+	LogRetentionDays           int    `json:"logRetentionDays"`
+	LogLevel                   string `json:"logLevel"`
+	FailureObjectRetentionDays int    `json:"failureObjectRetentionDays"`
+	ClaimCheckRetentionDays    int    `json:"claimCheckRetentionDays"`
+	ArchiveObjectRetentionDays int    `json:"archiveObjectRetentionDays"`
+	CatchAllAlarmThreshold     int    `json:"catchAllAlarmThreshold"`
+	// RuleCreatorAccounts may create rules on the central bus: an opt-in that shows each of
+	// them every stream (hydrantinfra.RouterArgs.RuleCreatorAccounts); `hydrant plan` warns.
+	RuleCreatorAccounts []string `json:"ruleCreatorAccounts"`
+	// SubscriberAccounts is the former name of that opt-in, refused with an explanation so
+	// that nobody keeps it without knowing what it grants.
+	SubscriberAccounts []string `json:"subscriberAccounts"`
 }
 
 // StreamSourceConfig is one entry of hydrant:streamSources.
@@ -68,8 +74,21 @@ type StreamSourceConfig struct {
 
 // TeamConfig is one entry of hydrant:teams.
 type TeamConfig struct {
-	Name          string               `json:"name"`
+	Name string `json:"name"`
+	// Inbox is the ARN of the team's bus in its own account (hydrantinfra.TeamInbox). A team
+	// with an inbox has one subscription, without targets: its rule delivers the selected
+	// streams' events to the inbox, and the team's own rules there do the rest. The team's
+	// account may read the claim-check objects of those streams.
+	Inbox         string               `json:"inbox"`
 	Subscriptions []SubscriptionConfig `json:"subscriptions"`
+}
+
+// InboxAccount is the account of the team's inbox, or "" for a team without one.
+func (t TeamConfig) InboxAccount() string {
+	if m := inboxBusArn.FindStringSubmatch(t.Inbox); m != nil {
+		return m[1]
+	}
+	return ""
 }
 
 // SubscriptionConfig is one subscription of a team.
@@ -232,6 +251,7 @@ var (
 	targetName    = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,9}$`)
 	secretKeyName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 	anyArn        = regexp.MustCompile(`^arn:aws[a-z-]*:[a-z0-9-]+:[a-z0-9-]*:[0-9]{0,12}:\S+$`)
+	inboxBusArn   = regexp.MustCompile(`^arn:aws[a-z-]*:events:[a-z0-9-]+:([0-9]{12}):event-bus/[A-Za-z0-9._-]{1,256}$`)
 )
 
 // StreamKindOf is the kind of a stream ARN, or false when it is neither a Kinesis stream ARN
@@ -284,9 +304,13 @@ func (v *validator) validate(cfg *Config) {
 	default:
 		v.fail(k+".logLevel", quote(r.LogLevel), "must be debug, info, warn or error")
 	}
-	for i, a := range r.SubscriberAccounts {
+	if len(r.SubscriberAccounts) > 0 {
+		v.fail(k+".subscriberAccounts", quote(strings.Join(r.SubscriberAccounts, ",")),
+			"removed: an account allowed to create rules on the central bus can see every stream. Give a team in another account an inbox (hydrant:teams[].inbox); to grant an account every stream knowingly, list it under ruleCreatorAccounts")
+	}
+	for i, a := range r.RuleCreatorAccounts {
 		if !accountIDPattern.MatchString(a) {
-			v.fail(fmt.Sprintf("%s.subscriberAccounts[%d]", k, i), quote(a), "not a 12-digit account ID")
+			v.fail(fmt.Sprintf("%s.ruleCreatorAccounts[%d]", k, i), quote(a), "not a 12-digit account ID")
 		}
 	}
 
@@ -353,9 +377,17 @@ func (v *validator) validate(cfg *Config) {
 		if len(t.Subscriptions) == 0 {
 			v.fail(k+".subscriptions", "[]", "a team needs at least one subscription")
 		}
+		if t.Inbox != "" {
+			if !inboxBusArn.MatchString(t.Inbox) {
+				v.fail(k+".inbox", quote(t.Inbox), "not an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)")
+			}
+			if len(t.Subscriptions) > 1 {
+				v.fail(k+".subscriptions", fmt.Sprintf("(%d subscriptions)", len(t.Subscriptions)), "a team with an inbox has one subscription (its streams); its own rules on the inbox do any further routing")
+			}
+		}
 		subs := map[string]bool{}
 		for j, s := range t.Subscriptions {
-			v.subscription(fmt.Sprintf("%s.subscriptions[%d]", k, j), s, subs, sources)
+			v.subscription(fmt.Sprintf("%s.subscriptions[%d]", k, j), s, subs, sources, t.Inbox != "")
 		}
 	}
 
@@ -370,7 +402,7 @@ func (v *validator) validate(cfg *Config) {
 	}
 }
 
-func (v *validator) subscription(k string, s SubscriptionConfig, names, sources map[string]bool) {
+func (v *validator) subscription(k string, s SubscriptionConfig, names, sources map[string]bool, inbox bool) {
 	if !subName.MatchString(s.Name) {
 		v.fail(k+".name", quote(s.Name), "must be 1-16 lower-case letters, digits or '-'")
 	} else if names[s.Name] {
@@ -399,6 +431,9 @@ func (v *validator) subscription(k string, s SubscriptionConfig, names, sources 
 		case st.Prefix != "":
 			if !streamArnPrefix.MatchString(st.Prefix) {
 				v.fail(sk+".prefix", quote(st.Prefix), "must start with arn:aws:kinesis: or arn:aws:dynamodb:")
+			} else if _, err := hydrate.OffloadKeyPrefixOfARNPrefix(st.Prefix); inbox && err != nil {
+				// The team's account is granted the claim-check keys the prefix maps to.
+				v.fail(sk+".prefix", quote(st.Prefix), err.Error())
 			}
 		default:
 			if !sources[st.StreamSource] {
@@ -414,7 +449,10 @@ func (v *validator) subscription(k string, s SubscriptionConfig, names, sources 
 			v.fail(k+".detailPattern", quote(string(s.DetailPattern)), err.Error())
 		}
 	}
-	if len(s.Targets) == 0 {
+	switch {
+	case inbox && len(s.Targets) > 0:
+		v.fail(k+".targets", fmt.Sprintf("(%d targets)", len(s.Targets)), "the team's inbox is this subscription's only target; put the team's targets on its inbox, in its own stack")
+	case !inbox && len(s.Targets) == 0:
 		v.fail(k+".targets", "[]", "a subscription needs at least one target")
 	}
 	if len(s.Targets) > 5 {

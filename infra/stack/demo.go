@@ -14,16 +14,16 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-type demoDeployment struct {
-	sources    map[string]*hydrantinfra.StreamSource
-	streamArns map[string]pulumi.StringInput
+// demoStreams are the demo's Kinesis stream and DynamoDB table, created before the router
+// (whose claim-check bucket policy may name their streams).
+type demoStreams struct {
+	stream *kinesis.Stream
+	table  *dynamodb.Table
+	arns   map[string]pulumi.StringInput // by stream source name
 }
 
-// deployDemo creates the demo stack's streams and consumers: a Kinesis stream whose consumer
-// reports records with {"poison": true} as failed (failures go to the intake queue, so hydrate
-// reads them back from the stream), and a DynamoDB table whose consumer fails items with
-// poison = true (failures go to the failure bucket, payload included).
-func deployDemo(ctx *pulumi.Context, cfg DemoConfig, router *hydrantinfra.Router, code Code, tags map[string]string) (*demoDeployment, error) {
+// newDemoStreams creates the demo's Kinesis stream and its DynamoDB table with a stream.
+func newDemoStreams(ctx *pulumi.Context, cfg DemoConfig, tags map[string]string) (*demoStreams, error) {
 	shards := cfg.Shards
 	if shards == 0 {
 		shards = 1
@@ -53,12 +53,24 @@ func deployDemo(ctx *pulumi.Context, cfg DemoConfig, router *hydrantinfra.Router
 	if err != nil {
 		return nil, fmt.Errorf("demo table: %w", err)
 	}
+	ctx.Export("demoStreamName", stream.Name)
+	ctx.Export("demoTableName", table.Name)
+	return &demoStreams{stream: stream, table: table, arns: map[string]pulumi.StringInput{
+		DemoOrdersSource: stream.Arn, DemoUsersSource: table.StreamArn,
+	}}, nil
+}
+
+// deployDemo creates the demo's consumers: the Kinesis stream's reports records with
+// {"poison": true} as failed (failures go to the intake queue, so hydrate reads them back from
+// the stream), the table's fails items with poison = true (failures go to the failure bucket,
+// payload included).
+func deployDemo(ctx *pulumi.Context, streams *demoStreams, router *hydrantinfra.Router, code Code, tags map[string]string) (map[string]*hydrantinfra.StreamSource, error) {
 	archive, err := code.Archive(DemoConsumerPackage)
 	if err != nil {
 		return nil, fmt.Errorf("demo consumer code: %w", err)
 	}
 
-	out := &demoDeployment{sources: map[string]*hydrantinfra.StreamSource{}, streamArns: map[string]pulumi.StringInput{}}
+	out := map[string]*hydrantinfra.StreamSource{}
 	for _, d := range []struct {
 		name        string
 		kind        hydrantinfra.StreamKind
@@ -66,8 +78,8 @@ func deployDemo(ctx *pulumi.Context, cfg DemoConfig, router *hydrantinfra.Router
 		destination hydrantinfra.DestinationKind
 		destArn     pulumi.StringInput
 	}{
-		{DemoOrdersSource, hydrantinfra.StreamKinesis, stream.Arn, hydrantinfra.DestinationSQS, router.IntakeQueueArn},
-		{DemoUsersSource, hydrantinfra.StreamDynamoDB, table.StreamArn, hydrantinfra.DestinationS3, router.FailureBucketArn},
+		{DemoOrdersSource, hydrantinfra.StreamKinesis, streams.stream.Arn, hydrantinfra.DestinationSQS, router.IntakeQueueArn},
+		{DemoUsersSource, hydrantinfra.StreamDynamoDB, streams.table.StreamArn, hydrantinfra.DestinationS3, router.FailureBucketArn},
 	} {
 		fn, role, err := demoConsumer(ctx, d.name+"-consumer", archive, tags)
 		if err != nil {
@@ -90,11 +102,8 @@ func deployDemo(ctx *pulumi.Context, cfg DemoConfig, router *hydrantinfra.Router
 		if err != nil {
 			return nil, err
 		}
-		out.sources[d.name] = src
-		out.streamArns[d.name] = d.arn
+		out[d.name] = src
 	}
-	ctx.Export("demoStreamName", stream.Name)
-	ctx.Export("demoTableName", table.Name)
 	return out, nil
 }
 

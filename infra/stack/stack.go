@@ -111,6 +111,23 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		archiveDays = *rc.ArchiveRetentionDays
 	}
 	tags := map[string]string{"hydrant:stack": ctx.Stack()}
+
+	// The streams, by stream source name: the configured ones, then the demo's. They come
+	// before the router, whose claim-check bucket policy names them for inbox teams.
+	streamArns := map[string]pulumi.StringInput{}
+	for _, sc := range cfg.StreamSources {
+		streamArns[sc.Name] = pulumi.String(sc.StreamArn)
+	}
+	var demo *demoStreams
+	if cfg.Demo.Enabled {
+		if demo, err = newDemoStreams(ctx, cfg.Demo, tags); err != nil {
+			return nil, err
+		}
+		for name, arn := range demo.arns {
+			streamArns[name] = arn
+		}
+	}
+
 	router, err := hydrantinfra.NewRouter(ctx, "hydrant", &hydrantinfra.RouterArgs{
 		HydrateCode:                hydrateCode,
 		EventSource:                rc.EventSource,
@@ -129,7 +146,8 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		ClaimCheckRetentionDays:    rc.ClaimCheckRetentionDays,
 		ArchiveObjectRetentionDays: rc.ArchiveObjectRetentionDays,
 		CatchAllAlarmThreshold:     rc.CatchAllAlarmThreshold,
-		SubscriberAccounts:         rc.SubscriberAccounts,
+		RuleCreatorAccounts:        rc.RuleCreatorAccounts,
+		ClaimCheckReaders:          claimCheckReaders(cfg, streamArns),
 		Schemas:                    regSchemas,
 		Tags:                       tags,
 	})
@@ -139,7 +157,6 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	d := &Deployment{Router: router, StreamSources: map[string]*hydrantinfra.StreamSource{}, Subscriptions: map[string]*hydrantinfra.Subscription{}}
 
 	// Stream sources: the configured ones, then the demo's.
-	streamArns := map[string]pulumi.StringInput{}
 	destination := func(kind string) (hydrantinfra.DestinationKind, pulumi.StringInput, pulumi.StringInput) {
 		switch kind {
 		case "sqs":
@@ -177,16 +194,14 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 			return nil, err
 		}
 		d.StreamSources[sc.Name] = src
-		streamArns[sc.Name] = pulumi.String(sc.StreamArn)
 	}
-	if cfg.Demo.Enabled {
-		demo, err := deployDemo(ctx, cfg.Demo, router, code, tags)
+	if demo != nil {
+		sources, err := deployDemo(ctx, demo, router, code, tags)
 		if err != nil {
 			return nil, err
 		}
-		for name, src := range demo.sources {
+		for name, src := range sources {
 			d.StreamSources[name] = src
-			streamArns[name] = demo.streamArns[name]
 		}
 	}
 
@@ -201,13 +216,21 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	for _, team := range cfg.Teams {
 		for _, sc := range team.Subscriptions {
 			name := team.Name + "-" + sc.Name
-			sub, err := deploySubscription(ctx, name, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name}, createdQueues, &redriveQueues)
+			sub, err := deploySubscription(ctx, name, team, sc, cfg, router, streamArns, map[string]string{"hydrant:stack": ctx.Stack(), "hydrant:team": team.Name}, createdQueues, &redriveQueues)
 			if err != nil {
 				return nil, err
 			}
+			if team.Inbox != "" {
+				// The team's inbox policy may name this role (TeamInboxArgs.SenderRoleArn).
+				ctx.Export("teamInboxRoleArn-"+team.Name, sub.TargetRoleArns.MapIndex(pulumi.String(InboxTargetName)))
+			}
 			d.Subscriptions[name] = sub
 			watches = append(watches, sub.Watch())
-			for i := range sc.Targets {
+			targets := len(sc.Targets)
+			if team.Inbox != "" {
+				targets = 1 // the inbox
+			}
+			for i := range targets {
 				redriveQueues = append(redriveQueues, sub.TargetDLQArns.Index(pulumi.Int(i)))
 			}
 		}
@@ -251,9 +274,45 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	return d, nil
 }
 
+// InboxTargetName is the name of the target an inbox team's subscription delivers to its inbox.
+const InboxTargetName = "inbox"
+
+// claimCheckReaders: each team with an inbox reads the offloaded records of its streams.
+func claimCheckReaders(cfg *Config, streamArns map[string]pulumi.StringInput) []hydrantinfra.ClaimCheckReader {
+	var out []hydrantinfra.ClaimCheckReader
+	for _, team := range cfg.Teams {
+		acct := team.InboxAccount()
+		if acct == "" {
+			continue
+		}
+		r := hydrantinfra.ClaimCheckReader{Account: acct}
+		for _, sc := range team.Subscriptions {
+			r.Streams = append(r.Streams, streamSelectors(sc, streamArns)...)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// streamSelectors are the subscription's streams: ARNs, prefixes and stream sources' streams.
+func streamSelectors(sc SubscriptionConfig, streamArns map[string]pulumi.StringInput) []hydrantinfra.StreamSelector {
+	var out []hydrantinfra.StreamSelector
+	for _, st := range sc.Streams {
+		switch {
+		case st.Arn != "":
+			out = append(out, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Arn)})
+		case st.Prefix != "":
+			out = append(out, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Prefix), Prefix: true})
+		default:
+			out = append(out, hydrantinfra.StreamSelector{ARN: streamArns[st.StreamSource]})
+		}
+	}
+	return out
+}
+
 // deploySubscription creates a team subscription; the ARNs of its SQS targets (the queues a
 // redrive reads) are appended to teamQueues.
-func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string, createdQueues pulumi.StringMap, teamQueues *[]pulumi.StringInput) (*hydrantinfra.Subscription, error) {
+func deploySubscription(ctx *pulumi.Context, name string, team TeamConfig, sc SubscriptionConfig, cfg *Config, router *hydrantinfra.Router, streamArns map[string]pulumi.StringInput, tags map[string]string, createdQueues pulumi.StringMap, teamQueues *[]pulumi.StringInput) (*hydrantinfra.Subscription, error) {
 	args := &hydrantinfra.SubscriptionArgs{
 		EventBusName:             router.BusName,
 		EventSource:              cfg.Router.EventSource,
@@ -263,15 +322,11 @@ func deploySubscription(ctx *pulumi.Context, name string, sc SubscriptionConfig,
 	if len(sc.DetailPattern) > 0 {
 		args.DetailPattern = string(sc.DetailPattern)
 	}
-	for _, st := range sc.Streams {
-		switch {
-		case st.Arn != "":
-			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Arn)})
-		case st.Prefix != "":
-			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: pulumi.String(st.Prefix), Prefix: true})
-		default:
-			args.Streams = append(args.Streams, hydrantinfra.StreamSelector{ARN: streamArns[st.StreamSource]})
-		}
+	args.Streams = streamSelectors(sc, streamArns)
+	if team.Inbox != "" {
+		// The team's bus in its own account; the target gets an EventBridge role, which AWS
+		// requires for a bus target in another account (see hydrantinfra.TargetEventBus).
+		args.Targets = []hydrantinfra.Target{{Name: InboxTargetName, Kind: hydrantinfra.TargetEventBus, Arn: pulumi.String(team.Inbox)}}
 	}
 	for _, tc := range sc.Targets {
 		t := hydrantinfra.Target{

@@ -177,14 +177,14 @@ func matches(t *testing.T, p plan.Plan, want map[string]map[string]bool) {
 
 func TestExampleStack(t *testing.T) {
 	p := runStack(t, "example")
-	if got := names(p, hydrantinfra.SubscriptionType); !reflect.DeepEqual(got, []string{"billing-orders", "crm-customers"}) {
+	if got := names(p, hydrantinfra.SubscriptionType); !reflect.DeepEqual(got, []string{"billing-orders", "crm-customers", "payments-orders"}) {
 		t.Errorf("subscriptions %v", got)
 	}
 	if got := names(p, hydrantinfra.StreamSourceType); !reflect.DeepEqual(got, []string{"customers", "orders"}) {
 		t.Errorf("stream sources %v", got)
 	}
-	if got := len(p.OfType("aws:cloudwatch/eventTarget:EventTarget")); got != 2+5+1 {
-		t.Errorf("%d targets, want 8 (2 router, 5 billing, 1 crm)", got)
+	if got := len(p.OfType("aws:cloudwatch/eventTarget:EventTarget")); got != 2+5+1+1 {
+		t.Errorf("%d targets, want 9 (2 router, 5 billing, 1 crm, 1 payments inbox)", got)
 	}
 	orders := find(t, p, "aws:lambda/eventSourceMapping:EventSourceMapping", "orders-mapping")
 	if orders.Inputs["destinationConfig"].(map[string]any)["onFailure"].(map[string]any)["destinationArn"] != "arn:aws:s3:::hydrant-failures" {

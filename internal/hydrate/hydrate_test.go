@@ -153,3 +153,34 @@ func TestAttackEventFailingCheckIsNeverPublished(t *testing.T) {
 		t.Fatalf("a valid event: published %d (%v), want 1", len(pub.entries), err)
 	}
 }
+
+func TestOffloadKeyPrefixOfARNPrefixCoversExactlyTheSelectedStreams(t *testing.T) {
+	tests := []struct{ prefix, want, err string }{
+		{prefix: "arn:aws:kinesis:eu-west-1:123456789012:stream/orders-", want: "records/eu-west-1/123456789012/kinesis/orders-"},
+		{prefix: "arn:aws:kinesis:eu-west-1:123456789012:stream/", want: "records/eu-west-1/123456789012/kinesis/"},
+		{prefix: "arn:aws:dynamodb:eu-west-1:123456789012:table/inv", want: "records/eu-west-1/123456789012/dynamodb/inv"},
+		{prefix: "arn:aws:dynamodb:eu-west-1:123456789012:table/invoices/", want: "records/eu-west-1/123456789012/dynamodb/invoices/"},
+		{prefix: "arn:aws:dynamodb:eu-west-1:123456789012:table/invoices/stream/2026-", want: "records/eu-west-1/123456789012/dynamodb/invoices/2026-"},
+		{prefix: "arn:aws:kinesis:eu-west-1:123456789012:", err: "stream/"},
+		{prefix: "arn:aws:kinesis:eu-west-1:1234", err: "account"},
+		{prefix: "arn:aws:sqs:eu-west-1:123456789012:q", err: "neither kinesis nor dynamodb"},
+	}
+	for _, tt := range tests {
+		got, err := OffloadKeyPrefixOfARNPrefix(tt.prefix)
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%s: error %v, want one naming %q", tt.prefix, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: %q, %v; want %q", tt.prefix, got, err, tt.want)
+		}
+	}
+	// An exact stream's prefix starts every key of that stream and no other's.
+	const orders = "arn:aws:kinesis:eu-west-1:123456789012:stream/orders"
+	p := OffloadKeyPrefix(orders)
+	if !strings.HasPrefix(OffloadKey(orders, "shardId-0", "1", nil), p) || strings.HasPrefix(OffloadKey(orders+"-eu", "shardId-0", "1", nil), p) {
+		t.Errorf("prefix %s does not separate orders from orders-eu", p)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/failure"
@@ -170,20 +171,63 @@ func (s *BusSink) offload(ctx context.Context, detail hydrantevent.Detail) error
 //	records/<region>/<account>/kinesis/<stream>/<shard>/<sequence>[-<sub-sequence>]
 //	records/<region>/<account>/dynamodb/<table>/<stream label>/<shard>/<sequence>
 func OffloadKey(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64) string {
-	prefix := "records/unparsed/" + streamARN
-	if a, err := failure.ParseStreamARN(streamARN); err == nil {
-		prefix = "records/" + a.Region + "/" + a.AccountID + "/" + string(a.Type) + "/"
-		if a.Type == failure.StreamTypeDynamoDB {
-			prefix += a.TableName + "/" + a.StreamLabel
-		} else {
-			prefix += a.StreamName
-		}
-	}
-	key := prefix + "/" + shardID + "/" + sequenceNumber
+	key := OffloadKeyPrefix(streamARN) + shardID + "/" + sequenceNumber
 	if subSequenceNumber != nil {
 		key += "-" + strconv.FormatInt(*subSequenceNumber, 10)
 	}
 	return key
+}
+
+// OffloadKeyPrefix is the start, ending in "/", of the key of every record of the stream: the
+// bucket policy grants a team account reads under the prefixes of its streams only.
+func OffloadKeyPrefix(streamARN string) string {
+	a, err := failure.ParseStreamARN(streamARN)
+	if err != nil {
+		return "records/unparsed/" + streamARN + "/"
+	}
+	prefix := "records/" + a.Region + "/" + a.AccountID + "/" + string(a.Type) + "/"
+	if a.Type == failure.StreamTypeDynamoDB {
+		return prefix + a.TableName + "/" + a.StreamLabel + "/"
+	}
+	return prefix + a.StreamName + "/"
+}
+
+// OffloadKeyPrefixOfARNPrefix is the key prefix of the records of every stream whose ARN starts
+// with arnPrefix (a subscription's prefix selector). The prefix must name the partition,
+// region, account and the resource type ("stream/" or "table/"): a shorter one would grant
+// reads across accounts or services, so it is refused.
+func OffloadKeyPrefixOfARNPrefix(arnPrefix string) (string, error) {
+	parts := strings.SplitN(arnPrefix, ":", 6)
+	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[3] == "" || len(parts[4]) != 12 {
+		return "", fmt.Errorf("stream ARN prefix %q: name the partition, region and account (arn:aws:kinesis:REGION:ACCOUNT:stream/...)", arnPrefix)
+	}
+	region, account, resource := parts[3], parts[4], parts[5]
+	base := "records/" + region + "/" + account + "/"
+	switch parts[2] {
+	case "kinesis":
+		name, ok := strings.CutPrefix(resource, "stream/")
+		if !ok || strings.Contains(name, "/") {
+			return "", fmt.Errorf("stream ARN prefix %q: a Kinesis prefix continues with stream/ and part of a stream name", arnPrefix)
+		}
+		return base + string(failure.StreamTypeKinesis) + "/" + name, nil
+	case "dynamodb":
+		rest, ok := strings.CutPrefix(resource, "table/")
+		if !ok {
+			return "", fmt.Errorf("stream ARN prefix %q: a DynamoDB prefix continues with table/", arnPrefix)
+		}
+		table, tail, more := strings.Cut(rest, "/")
+		if !more {
+			return base + string(failure.StreamTypeDynamoDB) + "/" + table, nil
+		}
+		// table/NAME/stream/LABEL-PREFIX: the key holds NAME/LABEL. A tail that stops inside
+		// "stream/" selects every stream of the table.
+		label, _ := strings.CutPrefix(tail, "stream/")
+		if !strings.HasPrefix(tail, "stream/") {
+			label = ""
+		}
+		return base + string(failure.StreamTypeDynamoDB) + "/" + table + "/" + label, nil
+	}
+	return "", fmt.Errorf("stream ARN prefix %q: service %q is neither kinesis nor dynamodb", arnPrefix, parts[2])
 }
 
 func eventID(d hydrantevent.Detail) string {
