@@ -13,7 +13,7 @@ import (
 // teamStack is docs/deployment.md's example of a team subscribing from its own stack: the body of
 // the team's pulumi.Run. Keep the two identical.
 func teamStack(ctx *pulumi.Context) error {
-	// Hydrant's stack exports the bus; from another account, use its ARN.
+	// Hydrant's stack exports the bus (same account).
 	hydrant, err := pulumi.NewStackReference(ctx, "acme/hydrant/prod", nil)
 	if err != nil {
 		return err
@@ -55,7 +55,7 @@ func TestTeamStackSnippet(t *testing.T) {
 	rec := plan.NewRecorder()
 	rec.Account = "111122223333"
 	rec.StackReferences = map[string]map[string]any{
-		"acme/hydrant/prod": {"busArn": "arn:aws:events:eu-west-1:999988887777:event-bus/hydrant"},
+		"acme/hydrant/prod": {"busArn": "arn:aws:events:eu-west-1:111122223333:event-bus/hydrant"},
 	}
 	if err := rec.Run("billing", "prod", nil, nil, teamStack); err != nil {
 		t.Fatal(err)
@@ -65,7 +65,7 @@ func TestTeamStackSnippet(t *testing.T) {
 		t.Error(v)
 	}
 	rule := find(t, p, typeRule, "billing-rule")
-	if rule.Inputs["eventBusName"] != "arn:aws:events:eu-west-1:999988887777:event-bus/hydrant" {
+	if rule.Inputs["eventBusName"] != "arn:aws:events:eu-west-1:111122223333:event-bus/hydrant" {
 		t.Errorf("rule bus %v, want the referenced bus ARN", rule.Inputs["eventBusName"])
 	}
 	want := `{"detail":{"streamArn":["arn:aws:kinesis:eu-west-1:111122223333:stream/orders",{"prefix":"arn:aws:dynamodb:eu-west-1:111122223333:table/invoices/"}]},"detail-type":["RecordHydrated","RecordHydrationFailed"],"source":["hydrant"]}`

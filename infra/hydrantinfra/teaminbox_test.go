@@ -1,7 +1,9 @@
 package hydrantinfra_test
 
 import (
+	"os"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -156,5 +158,41 @@ func TestTeamInboxValidation(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestDocsTeamInboxSnippet: the team stack docs/teams.md shows is teamInboxStack, line for
+// line (the docs' copy sits inside pulumi.Run, one tab deeper).
+func TestDocsTeamInboxSnippet(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/teams.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("teaminbox_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(text, start, end string) []string {
+		i := strings.Index(text, start)
+		if i < 0 {
+			t.Fatalf("no %q", start)
+		}
+		rest := text[i+len(start):]
+		j := strings.Index(rest, end)
+		if j < 0 {
+			t.Fatalf("no end %q after %q", end, start)
+		}
+		var lines []string
+		for _, l := range strings.Split(rest[:j], "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				lines = append(lines, l)
+			}
+		}
+		return lines
+	}
+	want := body(string(src), "func teamInboxStack(ctx *pulumi.Context) error {\n", "\n}\n")
+	got := body(string(doc), "pulumi.Run(func(ctx *pulumi.Context) error {\n", "\n\t})\n}\n")
+	if !slices.Equal(got, want) {
+		t.Errorf("docs/teams.md's team stack differs from teamInboxStack:\n%s\n---\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

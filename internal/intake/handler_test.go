@@ -203,6 +203,29 @@ func TestRecordTooLargeForAnEventArrivesAsAReferenceToItsExactBytes(t *testing.T
 	if err := d.Offload.Verify(body); err != nil {
 		t.Fatal(err)
 	}
+	// A consumer's one call: fetch (from gofakes3), check, restore.
+	clean := *d.Kinesis
+	restored := *d
+	restored.Kinesis = &hydrantevent.KinesisRecord{}
+	*restored.Kinesis = clean
+	if err := restored.FetchOffloaded(context.Background(), h.ep.S3Client()); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(restored.Kinesis.Data, big) || restored.Offload != nil {
+		t.Fatalf("FetchOffloaded restored %d bytes (offload %+v), want the record's %d", len(restored.Kinesis.Data), restored.Offload, len(big))
+	}
+	// A tampered object is an error, never data.
+	tampered := append([]byte{}, big...)
+	tampered[100] ^= 1
+	if _, err := h.ep.S3Client().PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(d.Offload.Bucket), Key: aws.String(d.Offload.Key), Body: bytes.NewReader(tampered)}); err != nil {
+		t.Fatal(err)
+	}
+	again := *d
+	again.Kinesis = &hydrantevent.KinesisRecord{}
+	*again.Kinesis = clean
+	if err := again.FetchOffloaded(context.Background(), h.ep.S3Client()); err == nil || !strings.Contains(err.Error(), "sha256") || again.Kinesis.Data != nil {
+		t.Fatalf("a tampered object: error %v, data %d bytes; want a sha256 error and no data", err, len(again.Kinesis.Data))
+	}
 	if !strings.Contains(h.metrics.String(), `"RecordsOffloaded":1`) {
 		t.Errorf("metrics do not count the offloaded record: %s", h.metrics.String())
 	}

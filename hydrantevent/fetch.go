@@ -1,0 +1,64 @@
+package hydrantevent
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+)
+
+// ObjectGetter is the part of the S3 client Fetch needs; *s3.Client implements it.
+type ObjectGetter interface {
+	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
+}
+
+// Fetch reads the offloaded record's object and returns its bytes once their size and SHA-256
+// match the event's. It reads at most Size+1 bytes, so an object that grew is refused without
+// being read whole. The reader needs s3:GetObject on the key: Hydrant grants a team account the
+// keys of its own streams (docs/teams.md).
+func (o *Offload) Fetch(ctx context.Context, client ObjectGetter) ([]byte, error) {
+	if o.Size < 0 {
+		return nil, fmt.Errorf("offloaded record s3://%s/%s: size %d is negative", o.Bucket, o.Key, o.Size)
+	}
+	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
+	if err != nil {
+		return nil, fmt.Errorf("fetch offloaded record s3://%s/%s: %w", o.Bucket, o.Key, err)
+	}
+	defer out.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(out.Body, o.Size+1))
+	if err != nil {
+		return nil, fmt.Errorf("fetch offloaded record s3://%s/%s: read: %w", o.Bucket, o.Key, err)
+	}
+	if err := o.Verify(body); err != nil {
+		return nil, err
+	}
+	return body, nil
+}
+
+// FetchOffloaded puts an offloaded record's data back into the event in one call: it fetches
+// the object (Offload.Fetch, size and SHA-256 checked) and restores the record (Restore). A
+// record that is not offloaded is left as it is.
+func (d *RecordHydrated) FetchOffloaded(ctx context.Context, client ObjectGetter) error {
+	if d.Offload == nil {
+		return nil
+	}
+	body, err := d.Offload.Fetch(ctx, client)
+	if err != nil {
+		return fmt.Errorf("record %s: %w", d.EventID, err)
+	}
+	return d.Restore(body)
+}
+
+// FetchOffloaded puts the carried record's offloaded data back, as RecordHydrated's does.
+func (d *RecordHydrationFailed) FetchOffloaded(ctx context.Context, client ObjectGetter) error {
+	if d.Offload == nil {
+		return nil
+	}
+	body, err := d.Offload.Fetch(ctx, client)
+	if err != nil {
+		return fmt.Errorf("failure %s: %w", d.EventID, err)
+	}
+	return d.Restore(body)
+}
