@@ -37,26 +37,42 @@ func accountOf(arn string) string {
 	return parts[4]
 }
 
-// ruleStreams are the streamArn values of a rule's pattern (exact ARNs, and "prefix:" ones).
+// ruleStreams are the streamArn values of a rule's pattern (exact ARNs, and "prefix:" ones),
+// from the pattern itself or from each branch of its $or; a branch without detail.streamArn
+// selects every stream and shows as "(every stream)".
 func ruleStreams(t *testing.T, pattern string) []string {
 	t.Helper()
-	var p struct {
+	type branch struct {
 		Detail struct {
 			StreamArn []any `json:"streamArn"`
 		} `json:"detail"`
+		Or []branch `json:"$or"`
 	}
+	var p branch
 	if err := json.Unmarshal([]byte(pattern), &p); err != nil {
 		t.Fatalf("pattern %s: %v", pattern, err)
 	}
+	branches := []branch{p}
+	if len(p.Or) > 0 {
+		if len(p.Detail.StreamArn) > 0 {
+			t.Fatalf("pattern %s: streamArn both outside and inside $or", pattern)
+		}
+		branches = p.Or
+	}
 	var out []string
-	for _, v := range p.Detail.StreamArn {
-		switch v := v.(type) {
-		case string:
-			out = append(out, v)
-		case map[string]any:
-			out = append(out, fmt.Sprintf("prefix:%v", v["prefix"]))
-		default:
-			t.Fatalf("pattern %s: streamArn value %v", pattern, v)
+	for _, br := range branches {
+		if len(br.Detail.StreamArn) == 0 {
+			out = append(out, "(every stream)")
+		}
+		for _, v := range br.Detail.StreamArn {
+			switch v := v.(type) {
+			case string:
+				out = append(out, v)
+			case map[string]any:
+				out = append(out, fmt.Sprintf("prefix:%v", v["prefix"]))
+			default:
+				t.Fatalf("pattern %s: streamArn value %v", pattern, v)
+			}
 		}
 	}
 	sort.Strings(out)
