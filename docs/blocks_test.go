@@ -151,6 +151,8 @@ var documentedBlocks = map[string]how{
 	"docs/local-cloud.md|eval \"$(scripts/emulators up)\"     # install on first use, start, export the endpoints":                              each,
 	"docs/benchmarks.md|# in memory: the read loop, conversion and KPL de-aggregation, no network":                                              each,
 	"docs/benchmarks.md|eval \"$(scripts/emulators up --state .cache/emulators/lc-dev)\"":                                                       each,
+	"README.md|hydrant redrive --from \"$ORDERS_QUEUE_URL\" --to function:orders-consumer --dry-run   # what would be sent":                     each,
+	"docs/benchmarks.md|make emulators-up   # or: eval \"$(scripts/emulators up)\"":                                                             each,
 	"docs/benchmarks.md|# Hydrant": outside, // eventpattern.Set against Quamina, built in /tmp, never committed
 }
 
@@ -197,12 +199,15 @@ var commands = map[string]exercise{
 	"aws sqs receive-message --queue-url <url> --wait-time-seconds 20":                                              {needsAWS, "AWS; docs/cli.md's script receives from the local team inbox"},
 	`aws sqs receive-message --queue-url "$INTAKE_DLQ_URL" --query 'Messages[0].Body' --output text > failure.json`: {needsAWS, "a production intake DLQ; docs/cli.md's script takes a failure record from the local failure bucket instead"},
 	"hydrant hydrate --failure failure.json --publish --bus hydrant-prod --bucket hydrant-prod-claims":              {needsAWS, "a production bus; docs/cli.md's script runs `hydrant hydrate --failure failure.json --publish` on the local bus"},
-	"hydrant local up":                                               {runElsewhere, "cmd/hydrant TestLocalUpRunsUntilInterrupted runs `local up` with these defaults"},
-	"hydrant local up --stack dev":                                   {runElsewhere, "an example of --stack (checked to be a flag of local up); cmd/hydrant's tests run --stack demo"},
-	"hydrant local up --json":                                        {runByDocsTest, "docs/cli.md's script runs it (TestTryItWithTheAWSCLI)"},
-	`eval "$(scripts/emulators up)"`:                                 {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
-	"hydrant hydrate --failure failure.json":                         {runByDocsTest, "docs/cli.md's script runs it against the local cloud (TestTryItWithTheAWSCLI)"},
-	"scripts/emulators down":                                         {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
+	"hydrant local up":                       {runElsewhere, "cmd/hydrant TestLocalUpRunsUntilInterrupted runs `local up` with these defaults"},
+	"hydrant local up --stack dev":           {runElsewhere, "an example of --stack (checked to be a flag of local up); cmd/hydrant's tests run --stack demo"},
+	"hydrant local up --json":                {runByDocsTest, "docs/cli.md's script runs it (TestTryItWithTheAWSCLI)"},
+	`eval "$(scripts/emulators up)"`:         {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
+	"hydrant hydrate --failure failure.json": {runByDocsTest, "docs/cli.md's script runs it against the local cloud (TestTryItWithTheAWSCLI)"},
+	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer --dry-run`: {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive, dry run and real, on the local cloud"},
+	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer`:           {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive on the local cloud"},
+	"make emulators-up":      {runElsewhere, "the Makefile's wrapper of scripts/emulators up, which internal/testkit/emulators' script tests run"},
+	"scripts/emulators down": {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
 	`eval "$(scripts/emulators up --state .cache/emulators/lc-dev)"`: {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up --state"},
 }
 
@@ -284,7 +289,7 @@ func verify(cmd string, e exercise) error {
 	switch e.kind {
 	case needsAWS:
 		if !strings.HasPrefix(cmd, "pulumi ") && !strings.HasPrefix(cmd, "aws ") && !strings.Contains(cmd, "pulumi stack output") &&
-			!strings.Contains(cmd, "--bus hydrant-prod") {
+			!strings.Contains(cmd, "--bus hydrant-prod") && !strings.Contains(cmd, `"$ORDERS_QUEUE_URL"`) {
 			return fmt.Errorf("listed as needing AWS, but it is neither a pulumi nor an aws command nor one against the production bus")
 		}
 	case runElsewhere:
@@ -293,6 +298,11 @@ func verify(cmd string, e exercise) error {
 			ci, err := os.ReadFile("../.ci/run")
 			if err != nil || !strings.Contains(string(ci), "make test") {
 				return fmt.Errorf(".ci/run does not run make test (%v)", err)
+			}
+		case strings.HasPrefix(cmd, "make "):
+			target := strings.Fields(cmd)[1]
+			if !strings.Contains(mustRead("../Makefile"), "\n"+target+":") {
+				return fmt.Errorf("the Makefile has no target %s", target)
 			}
 		case strings.Contains(cmd, "scripts/emulators"):
 			if _, err := os.Stat("../scripts/emulators"); err != nil {
