@@ -288,6 +288,23 @@ func (c *Cloud) Deploy(ctx context.Context, stack *plan.StackConfig, program pul
 	return nil
 }
 
+// DeployTeam runs a team's own stack (infra/stack.TeamInboxProgram, or a program like
+// docs/teams.md's) on the same local cloud, standing for the team's account: its inbox bus,
+// rules and queues are created beside the central stack's, and the central rule whose target
+// names the inbox bus (by ARN, in the team's account) delivers to it. Every local ARN carries
+// the one local account, so the accounts differ only in name; policies are not enforced
+// locally. Event source mappings are not started: a team stack has none.
+func (c *Cloud) DeployTeam(ctx context.Context, stack *plan.StackConfig, program pulumi.RunFunc) error {
+	m := &monitor{cloud: c, ctx: ctx}
+	if err := pulumi.RunErr(program, pulumi.WithMocks(stack.Project, stack.Stack, m), func(ri *pulumi.RunInfo) {
+		ri.Config = stack.Values
+		ri.ConfigSecretKeys = stack.SecretKeys
+	}); err != nil {
+		return fmt.Errorf("deploy team stack %s locally: %w", stack.Stack, err)
+	}
+	return nil
+}
+
 // Close stops the mappings, lets the EventBridge endpoint finish its deliveries (flushing
 // Firehose buffers) until ctx ends, and stops the local endpoints.
 func (c *Cloud) Close(ctx context.Context) error {
