@@ -29,6 +29,8 @@ const (
 	EnvMaxEntrySize       = "HYDRANT_MAX_ENTRY_SIZE"      // largest PutEvents entry, in bytes
 	EnvPublishConcurrency = "HYDRANT_PUBLISH_CONCURRENCY" // PutEvents calls in flight per invocation
 	EnvLogLevel           = "HYDRANT_LOG_LEVEL"           // debug, info, warn or error
+	EnvTrustedStreams     = "HYDRANT_TRUSTED_STREAMS"     // the allow-list of failure records (package trust)
+	EnvIntakeDLQURL       = "HYDRANT_INTAKE_DLQ_URL"      // where refused failure records are moved
 )
 
 // HydrateMetricsNamespace is the CloudWatch namespace of the hydrate function's EMF metrics
@@ -97,6 +99,10 @@ type RouterArgs struct {
 	// ClaimCheckReaders are the team accounts allowed to read offloaded records: each reads
 	// the claim-check keys of its own streams only (the keys derive from the stream ARN).
 	ClaimCheckReaders []ClaimCheckReader
+	// TrustedStreams is the hydrate function's allow-list: a failure record of any other stream,
+	// or through another destination, or (SQS) from another sender, is refused and moved to the
+	// intake DLQ. Nil leaves the function without an allow-list (every stream admitted).
+	TrustedStreams []TrustedStream
 	// Schemas are the registry's content; the program passes the files of schemas/.
 	Schemas []Schema
 	Tags    map[string]string
@@ -362,6 +368,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		Role: role.Name,
 		Policy: policyJSON(
 			statement{sid: "ReadIntake", actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}, resources: inputs(intake.Arn)},
+			// A refused failure record is moved to the intake DLQ with its reason.
+			statement{sid: "MoveRefusedToIntakeDLQ", actions: []string{"sqs:SendMessage"}, resources: inputs(intakeDLQ.Arn)},
 			statement{sid: "ReadFailureObjects", actions: []string{"s3:GetObject"}, resources: inputs(pulumi.Sprintf("%s/*", failures.Bucket.Arn))},
 			statement{sid: "PutClaimChecks", actions: []string{"s3:PutObject"}, resources: inputs(pulumi.Sprintf("%s/*", claims.Bucket.Arn))},
 			statement{
@@ -395,11 +403,15 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			EnvMaxEntrySize:       pulumi.String(strconv.Itoa(orDefault(args.MaxEntrySize, DefaultMaxEntrySize))),
 			EnvPublishConcurrency: pulumi.String(strconv.Itoa(orDefault(args.PublishConcurrency, DefaultPublishConcurrency))),
 			EnvLogLevel:           pulumi.String(logLevel),
+			EnvIntakeDLQURL:       intakeDLQ.Url,
 		}},
 		Tags: tags,
 	}
 	if rc := args.ReservedConcurrency; rc != nil {
 		fnArgs.ReservedConcurrentExecutions = pulumi.Int(*rc)
+	}
+	if args.TrustedStreams != nil {
+		fnArgs.Environment.(*lambda.FunctionEnvironmentArgs).Variables.(pulumi.StringMap)[EnvTrustedStreams] = trustedStreamsJSON(args.TrustedStreams)
 	}
 	fn, err := lambda.NewFunction(ctx, name+"-hydrate", fnArgs, p, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
 	if err != nil {

@@ -69,6 +69,7 @@ func TestRouter(t *testing.T) {
 			hydrantinfra.EnvMaxEntrySize:       "262144",
 			hydrantinfra.EnvPublishConcurrency: "4",
 			hydrantinfra.EnvLogLevel:           "info",
+			hydrantinfra.EnvIntakeDLQURL:       "https://sqs.us-east-1.amazonaws.com/123456789012/hydrant-intake-dlq",
 		}
 		if got := get(fn.Inputs, "environment.variables"); !reflect.DeepEqual(got, wantEnv) {
 			t.Errorf("environment = %v\nwant %v", got, wantEnv)
@@ -118,9 +119,11 @@ func TestRouter(t *testing.T) {
 		want := map[string]stmt{
 			"ReadIntake":         {Action: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}, Resource: []string{"arn:aws:sqs:us-east-1:123456789012:hydrant-intake"}},
 			"ReadFailureObjects": {Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::hydrant-failures/*"}},
-			"PutClaimChecks":     {Action: []string{"s3:PutObject"}, Resource: []string{"arn:aws:s3:::hydrant-claim-checks/*"}},
-			"PutHydrantEvents":   {Action: []string{"events:PutEvents"}, Resource: []string{"arn:aws:events:us-east-1:123456789012:event-bus/hydrant-bus"}},
-			"WriteLogs":          {Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{"arn:aws:logs:us-east-1:123456789012:log-group:hydrant-hydrate-logs:*"}},
+			// Refused failure records are moved to the intake DLQ with their reason (issue 9, item 6).
+			"MoveRefusedToIntakeDLQ": {Action: []string{"sqs:SendMessage"}, Resource: []string{"arn:aws:sqs:us-east-1:123456789012:hydrant-intake-dlq"}},
+			"PutClaimChecks":         {Action: []string{"s3:PutObject"}, Resource: []string{"arn:aws:s3:::hydrant-claim-checks/*"}},
+			"PutHydrantEvents":       {Action: []string{"events:PutEvents"}, Resource: []string{"arn:aws:events:us-east-1:123456789012:event-bus/hydrant-bus"}},
+			"WriteLogs":              {Action: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, Resource: []string{"arn:aws:logs:us-east-1:123456789012:log-group:hydrant-hydrate-logs:*"}},
 		}
 		if len(pol) != len(want) {
 			t.Errorf("hydrate policy has %d statements, want %d: %v", len(pol), len(want), pol)

@@ -59,11 +59,15 @@ type RouterConfig struct {
 
 // StreamSourceConfig is one entry of hydrant:streamSources.
 type StreamSourceConfig struct {
-	Name                      string `json:"name"`
-	StreamArn                 string `json:"streamArn"`
-	StreamKmsKeyArn           string `json:"streamKmsKeyArn"`
-	ConsumerFunctionName      string `json:"consumerFunctionName"`
-	ConsumerRoleName          string `json:"consumerRoleName"`
+	Name                 string `json:"name"`
+	StreamArn            string `json:"streamArn"`
+	StreamKmsKeyArn      string `json:"streamKmsKeyArn"`
+	ConsumerFunctionName string `json:"consumerFunctionName"`
+	ConsumerRoleName     string `json:"consumerRoleName"`
+	// ConsumerRoleID is the role's unique ID (AROA…, `aws iam get-role --role-name NAME
+	// --query Role.RoleId`): required for the sqs destination, whose messages the hydrate
+	// function admits only from this role (their SenderId).
+	ConsumerRoleID            string `json:"consumerRoleId"`
 	Destination               string `json:"destination"` // sqs, sns or s3 (default)
 	BatchSize                 int    `json:"batchSize"`
 	MaximumRetryAttempts      *int   `json:"maximumRetryAttempts"`
@@ -238,6 +242,7 @@ func quote(s string) string {
 }
 
 var (
+	roleUniqueID     = regexp.MustCompile(`^AROA[A-Z0-9]{12,}$`)
 	kinesisStreamArn = regexp.MustCompile(`^arn:aws[a-z-]*:kinesis:[a-z0-9-]+:[0-9]{12}:stream/[A-Za-z0-9_.-]{1,128}$`)
 	dynamoStreamArn  = regexp.MustCompile(`^arn:aws[a-z-]*:dynamodb:[a-z0-9-]+:[0-9]{12}:table/[A-Za-z0-9_.-]{3,255}/stream/[0-9A-Za-z:._-]+$`)
 	streamArnPrefix  = regexp.MustCompile(`^arn:aws[a-z-]*:(kinesis|dynamodb):`)
@@ -345,6 +350,12 @@ func (v *validator) validate(cfg *Config) {
 		case "", "sqs", "sns", "s3":
 		default:
 			v.fail(k+".destination", quote(s.Destination), "must be sqs, sns or s3")
+		}
+		switch {
+		case s.ConsumerRoleID != "" && !roleUniqueID.MatchString(s.ConsumerRoleID):
+			v.fail(k+".consumerRoleId", quote(s.ConsumerRoleID), "not a role's unique ID (AROA…; aws iam get-role --query Role.RoleId)")
+		case s.Destination == "sqs" && s.ConsumerRoleID == "":
+			v.fail(k+".consumerRoleId", `""`, "required for the sqs destination: the hydrate function admits the stream's failure messages only from this role (SQS SenderId); aws iam get-role --role-name "+s.ConsumerRoleName+" --query Role.RoleId")
 		}
 		if s.MaximumRetryAttempts != nil && (*s.MaximumRetryAttempts < 0 || *s.MaximumRetryAttempts > 10000) {
 			v.fail(k+".maximumRetryAttempts", fmt.Sprint(*s.MaximumRetryAttempts), "must be 0..10000 (infinite retries block the shard)")

@@ -84,6 +84,31 @@ func RegistrySchemas() ([]hydrantinfra.Schema, error) {
 	return out, nil
 }
 
+// trustedStreams is the hydrate function's allow-list: the configured stream sources, each with
+// its destination and (sqs) its consumer role. A demo stack runs on the local cloud, which has
+// no IAM identities to check, and gets none: its function admits every stream.
+func trustedStreams(cfg *Config) []hydrantinfra.TrustedStream {
+	if cfg.Demo.Enabled {
+		return nil
+	}
+	out := []hydrantinfra.TrustedStream{}
+	for _, sc := range cfg.StreamSources {
+		dest := hydrantinfra.DestinationS3
+		switch sc.Destination {
+		case "sqs":
+			dest = hydrantinfra.DestinationSQS
+		case "sns":
+			dest = hydrantinfra.DestinationSNS
+		}
+		ts := hydrantinfra.TrustedStream{StreamArn: pulumi.String(sc.StreamArn), Destination: dest}
+		if sc.ConsumerRoleID != "" {
+			ts.SenderRoleIDs = []string{sc.ConsumerRoleID}
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
 // Deployment is what Deploy created.
 type Deployment struct {
 	Router        *hydrantinfra.Router
@@ -148,6 +173,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		CatchAllAlarmThreshold:     rc.CatchAllAlarmThreshold,
 		RuleCreatorAccounts:        rc.RuleCreatorAccounts,
 		ClaimCheckReaders:          claimCheckReaders(cfg, streamArns),
+		TrustedStreams:             trustedStreams(cfg),
 		Schemas:                    regSchemas,
 		Tags:                       tags,
 	})

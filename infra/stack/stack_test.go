@@ -15,6 +15,7 @@ import (
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/hydrant-dev/hydrant/infra/stack"
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
+	"github.com/hydrant-dev/hydrant/internal/trust"
 )
 
 var code = stack.PlannedCode{Builder: lambdabuild.Builder{ModuleDir: "../..", OutDir: "/build/lambda"}}
@@ -313,5 +314,30 @@ func TestDemoStackRedriveOperator(t *testing.T) {
 	}
 	if v := p.Check(); len(v) != 0 {
 		t.Errorf("violations: %v", v)
+	}
+}
+
+// TestAttackAllowListIsTheConfiguredStreams (issue 9, item 6): the hydrate function of a
+// deployed stack admits failure records only of its configured stream sources, each through
+// its own destination and, for SQS, from its consumer role; refused records go to the intake
+// DLQ, which the function may write.
+func TestAttackAllowListIsTheConfiguredStreams(t *testing.T) {
+	p := runStack(t, "example")
+	fn := find(t, p, "aws:lambda/function:Function", "hydrant-hydrate")
+	vars, _ := fn.Inputs["environment"].(map[string]any)["variables"].(map[string]any)
+	doc, _ := vars[hydrantinfra.EnvTrustedStreams].(string)
+	policy, err := trust.Parse(doc)
+	if err != nil {
+		t.Fatalf("%s = %q: %v", hydrantinfra.EnvTrustedStreams, doc, err)
+	}
+	want := []string{"arn:aws:dynamodb:eu-west-1:123456789012:table/customers/stream/2026-01-01T00:00:00.000", "arn:aws:kinesis:eu-west-1:123456789012:stream/orders"}
+	if got := policy.Streams(); !reflect.DeepEqual(got, want) {
+		t.Errorf("allow-list %v, want the configured streams %v", got, want)
+	}
+	if !strings.Contains(doc, `"senderRoleIds":["AROAEXAMPLECUSTOMERS01"]`) {
+		t.Errorf("the sqs stream's sender is not its consumer role: %s", doc)
+	}
+	if vars[hydrantinfra.EnvIntakeDLQURL] == nil || !strings.Contains(vars[hydrantinfra.EnvIntakeDLQURL].(string), "hydrant-intake-dlq") {
+		t.Errorf("%s = %v, want the intake DLQ", hydrantinfra.EnvIntakeDLQURL, vars[hydrantinfra.EnvIntakeDLQURL])
 	}
 }
