@@ -2,6 +2,7 @@ package localcloud
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"sort"
@@ -189,6 +190,9 @@ func (c *Cloud) createFunction(ctx context.Context, a regArgs) (created, error) 
 			env[k] = v
 		}
 	}
+	if doc, ok := env[trustedStreamsEnv]; ok {
+		env[trustedStreamsEnv] = localSenders(doc)
+	}
 	env["AWS_REGION"] = c.region
 	env["AWS_LAMBDA_FUNCTION_NAME"] = name
 	for _, kv := range c.Env() {
@@ -237,4 +241,27 @@ func envNames(env map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// trustedStreamsEnv is the hydrate function's allow-list (hydrantinfra.EnvTrustedStreams).
+const trustedStreamsEnv = "HYDRANT_TRUSTED_STREAMS"
+
+// localSenders adds the local account to the senders of every SQS stream of an allow-list: the
+// local cloud has no IAM, and goaws stamps every message's SenderId with the account, so the
+// consumer role's unique ID never appears. A departure from AWS, where only the role passes.
+func localSenders(doc string) string {
+	var streams []map[string]any
+	if err := json.Unmarshal([]byte(doc), &streams); err != nil {
+		return doc // the function reports it at init
+	}
+	for _, s := range streams {
+		if ids, ok := s["senderRoleIds"].([]any); ok {
+			s["senderRoleIds"] = append(ids, AccountID)
+		}
+	}
+	b, err := json.Marshal(streams)
+	if err != nil {
+		return doc
+	}
+	return string(b)
 }

@@ -54,7 +54,9 @@ type Policy struct {
 	streams map[string]Stream
 }
 
-var roleID = regexp.MustCompile(`^AROA[A-Z0-9]{12,}$`)
+// roleID is a role's unique ID, or a 12-digit account ID: goaws, which has no IAM, reports
+// every message's SenderId as its account, and the local cloud trusts that for its senders.
+var roleID = regexp.MustCompile(`^(AROA[A-Z0-9]{12,}|[0-9]{12})$`)
 
 // Parse reads the allow-list from its JSON form (the hydrate function's
 // HYDRANT_TRUSTED_STREAMS): a list of Stream. Every entry is validated; the errors name the
