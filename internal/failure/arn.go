@@ -3,6 +3,8 @@ package failure
 import (
 	"errors"
 	"strings"
+
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 )
 
 // StreamType is the kind of stream a failed batch came from.
@@ -63,13 +65,14 @@ func ParseStreamARN(s string) (StreamARN, error) {
 	return a, nil
 }
 
-// parseStreamARN returns the reason s is not a stream ARN, or "".
+// parseStreamARN returns the reason s is not a stream ARN, or "". The SDK's
+// arn.Parse splits the six sections; the checks of each are Hydrant's.
 func parseStreamARN(s string) (StreamARN, string) {
-	parts := strings.SplitN(s, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" {
+	parsed, err := arn.Parse(s)
+	if err != nil {
 		return StreamARN{}, "must be an ARN of the form arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE"
 	}
-	a := StreamARN{Partition: parts[1], Region: parts[3], AccountID: parts[4]}
+	a := StreamARN{Partition: parsed.Partition, Region: parsed.Region, AccountID: parsed.AccountID}
 	if a.Partition == "" || !allIn(a.Partition, isLowerAlnumDash) {
 		return StreamARN{}, "partition " + quote(a.Partition) + " is not a partition name such as aws or aws-cn"
 	}
@@ -81,16 +84,15 @@ func parseStreamARN(s string) (StreamARN, string) {
 	if len(a.AccountID) != 12 || !allIn(a.AccountID, isDigit) {
 		return StreamARN{}, "account " + quote(a.AccountID) + " is not a 12-digit account ID"
 	}
-	resource := parts[5]
-	switch parts[2] {
+	switch parsed.Service {
 	case "kinesis":
 		a.Type = StreamTypeKinesis
-		return parseKinesisResource(a, resource)
+		return parseKinesisResource(a, parsed.Resource)
 	case "dynamodb":
 		a.Type = StreamTypeDynamoDB
-		return parseDynamoDBResource(a, resource)
+		return parseDynamoDBResource(a, parsed.Resource)
 	default:
-		return StreamARN{}, "service " + quote(parts[2]) + " is neither kinesis nor dynamodb"
+		return StreamARN{}, "service " + quote(parsed.Service) + " is neither kinesis nor dynamodb"
 	}
 }
 
