@@ -42,13 +42,15 @@
 //     events.SQSMessage ("body"), a one-record Lambda SQS event, or the output
 //     of `aws sqs receive-message` with one message ("Messages"/"Body").
 //
-// Parse decodes only the fields it needs. The wire names are those of
-// aws-lambda-go's events types (SNSEntity, S3EventRecord, SQSMessage), and
-// the tests decode every sample with those types too. Parse does not decode
-// into them because they would reject a whole message over a field Hydrant
-// does not use (an SNS Timestamp or an S3 eventTime that is not RFC 3339)
-// and because their errors do not say which field was wrong. Unknown fields
-// are ignored: AWS adds fields.
+// Parse decodes each document once with encoding/json into plain structs
+// with JSON tags (wire.go), whose leaves stay raw, and then validates them in
+// one step that names the field path of the first fault (check, errors.go).
+// The wire names are those of aws-lambda-go's events types (SNSEntity,
+// S3EventRecord, SQSMessage), and the tests decode every sample with those
+// types too. Parse does not decode into them because they would reject a
+// whole message over a field Hydrant does not use (an SNS Timestamp or an S3
+// eventTime that is not RFC 3339) and because their errors do not say which
+// field was wrong. Unknown fields are ignored: AWS adds fields.
 //
 // Everything that matters for reading the batch back is validated: shard ID,
 // sequence numbers (decimal strings, end ≥ start compared as integers),

@@ -102,191 +102,97 @@ func (p *Payload) KinesisRecords() ([]events.KinesisEventRecord, error) {
 	return out, nil
 }
 
-// The wire types hold fields raw, so that each can be checked with its own
-// path.
-type wireRequestContext struct {
-	RequestID              json.RawMessage `json:"requestId"`
-	FunctionARN            json.RawMessage `json:"functionArn"`
-	Condition              json.RawMessage `json:"condition"`
-	ApproximateInvokeCount json.RawMessage `json:"approximateInvokeCount"`
-}
-
-type wireResponseContext struct {
-	StatusCode      json.RawMessage `json:"statusCode"`
-	ExecutedVersion json.RawMessage `json:"executedVersion"`
-	FunctionError   json.RawMessage `json:"functionError"`
-}
-
-type wireBatchInfo struct {
-	ShardID                         json.RawMessage `json:"shardId"`
-	StartSequenceNumber             json.RawMessage `json:"startSequenceNumber"`
-	EndSequenceNumber               json.RawMessage `json:"endSequenceNumber"`
-	ApproximateArrivalOfFirstRecord json.RawMessage `json:"approximateArrivalOfFirstRecord"`
-	ApproximateArrivalOfLastRecord  json.RawMessage `json:"approximateArrivalOfLastRecord"`
-	BatchSize                       json.RawMessage `json:"batchSize"`
-	StreamARN                       json.RawMessage `json:"streamArn"`
-}
-
-// wirePayloadRecord is the one field of a payload record Parse checks: its
-// sequence number, which must lie in the batch's range.
-type wirePayloadRecord struct {
-	Kinesis *struct {
-		SequenceNumber json.RawMessage `json:"sequenceNumber"`
-	} `json:"kinesis"`
-	DynamoDB *struct {
-		SequenceNumber json.RawMessage `json:"SequenceNumber"`
-	} `json:"dynamodb"`
-}
-
-// parseRecord builds a Record from a decoded document whose batch info is present.
+// parseRecord validates a decoded document whose batch info is present.
 func parseRecord(d *document) (*Record, error) {
-	var r Record
-	var err error
-	if r.Version, err = optionalString(d.Version, "version"); err != nil {
-		return nil, err
-	}
-	if r.Timestamp, err = optionalTime(d.Timestamp, "timestamp"); err != nil {
-		return nil, err
-	}
-	if given(d.RequestContext) {
-		if err := parseRequestContext(d.RequestContext, &r.RequestContext); err != nil {
-			return nil, err
+	var c check
+	r := Record{Version: c.str(d.Version, "version"), Timestamp: c.time(d.Timestamp, "timestamp")}
+	if d.RequestContext.given() {
+		const p = "requestContext."
+		if w := d.RequestContext.get(&c, "requestContext"); w != nil {
+			r.RequestContext = RequestContext{
+				RequestID:   c.str(w.RequestID, p+"requestId"),
+				FunctionARN: c.str(w.FunctionARN, p+"functionArn"),
+				Condition:   c.str(w.Condition, p+"condition"),
+			}
+			n := c.int(w.ApproximateInvokeCount, p+"approximateInvokeCount")
+			if n < 0 || int64(int(n)) != n {
+				c.failf(p+"approximateInvokeCount", "must not be negative, got "+describe(w.ApproximateInvokeCount))
+			}
+			r.RequestContext.ApproximateInvokeCount = int(n)
 		}
 	}
-	if given(d.ResponseContext) {
-		r.ResponseContext = new(ResponseContext)
-		if err := parseResponseContext(d.ResponseContext, r.ResponseContext); err != nil {
-			return nil, err
+	if d.ResponseContext.given() {
+		const p = "responseContext."
+		if w := d.ResponseContext.get(&c, "responseContext"); w != nil {
+			n := c.int(w.StatusCode, p+"statusCode")
+			if n < 0 || n > 999 {
+				c.failf(p+"statusCode", "must be an HTTP status code, got "+describe(w.StatusCode))
+			}
+			// functionError is null when the function reported a partial batch failure.
+			r.ResponseContext = &ResponseContext{StatusCode: int(n),
+				ExecutedVersion: c.str(w.ExecutedVersion, p+"executedVersion"),
+				FunctionError:   c.str(w.FunctionError, p+"functionError")}
 		}
 	}
-	kinesis, ddb := given(d.KinesisBatchInfo), given(d.DDBStreamBatchInfo)
+	kinesis, ddb := d.KinesisBatchInfo.given(), d.DDBStreamBatchInfo.given()
 	switch {
 	case kinesis && ddb:
-		return nil, fieldErr("DDBStreamBatchInfo", "a record holds either KinesisBatchInfo or DDBStreamBatchInfo, not both")
+		c.failf("DDBStreamBatchInfo", "a record holds either KinesisBatchInfo or DDBStreamBatchInfo, not both")
 	case kinesis:
-		if r.KinesisBatchInfo, err = parseBatchInfo(d.KinesisBatchInfo, "KinesisBatchInfo", StreamTypeKinesis); err != nil {
-			return nil, err
-		}
+		r.KinesisBatchInfo = c.batchInfo(&d.KinesisBatchInfo, "KinesisBatchInfo", StreamTypeKinesis)
 	case ddb:
-		if r.DDBStreamBatchInfo, err = parseBatchInfo(d.DDBStreamBatchInfo, "DDBStreamBatchInfo", StreamTypeDynamoDB); err != nil {
-			return nil, err
-		}
+		r.DDBStreamBatchInfo = c.batchInfo(&d.DDBStreamBatchInfo, "DDBStreamBatchInfo", StreamTypeDynamoDB)
+	case d.DDBStreamBatchInfo.set:
+		c.failf("DDBStreamBatchInfo", "must be an object, got null")
 	default:
-		name := "KinesisBatchInfo"
-		if d.DDBStreamBatchInfo != nil {
-			name = "DDBStreamBatchInfo"
-		}
-		return nil, fieldErr(name, "must be an object, got null")
+		c.failf("KinesisBatchInfo", "must be an object, got null")
 	}
-	if d.Payload != nil {
-		if err := checkPayload(d.Payload, r.StreamType()); err != nil {
-			return nil, err
-		}
+	if d.Payload != nil && c.err == nil {
+		c.fail(checkPayload(d.Payload, r.StreamType()))
 		r.Payload = d.Payload
+	}
+	if c.err != nil {
+		return nil, c.err
 	}
 	return &r, nil
 }
 
-func parseRequestContext(raw json.RawMessage, rc *RequestContext) error {
-	const p = "requestContext"
-	var w wireRequestContext
-	if err := decodeObject(raw, p, &w); err != nil {
-		return err
+func (c *check) batchInfo(o *obj[wireBatchInfo], p string, want StreamType) *BatchInfo {
+	w := o.get(c, p)
+	if w == nil {
+		return nil
 	}
-	var err error
-	if rc.RequestID, err = optionalString(w.RequestID, p+".requestId"); err != nil {
-		return err
+	b := BatchInfo{ShardID: c.reqStr(w.ShardID, p+".shardId")}
+	if c.err == nil && !validName(b.ShardID, 1, 128) {
+		c.failf(p+".shardId", "must be a shard ID (1 to 128 characters of a-z A-Z 0-9 _ . -), got "+quote(b.ShardID))
 	}
-	if rc.FunctionARN, err = optionalString(w.FunctionARN, p+".functionArn"); err != nil {
-		return err
-	}
-	if rc.Condition, err = optionalString(w.Condition, p+".condition"); err != nil {
-		return err
-	}
-	n, err := optionalInt(w.ApproximateInvokeCount, p+".approximateInvokeCount")
-	if err != nil {
-		return err
-	}
-	if n < 0 || int64(int(n)) != n {
-		return fieldErr(p+".approximateInvokeCount", "must not be negative, got "+describe(w.ApproximateInvokeCount))
-	}
-	rc.ApproximateInvokeCount = int(n)
-	return nil
-}
-
-func parseResponseContext(raw json.RawMessage, rc *ResponseContext) error {
-	const p = "responseContext"
-	var w wireResponseContext
-	if err := decodeObject(raw, p, &w); err != nil {
-		return err
-	}
-	n, err := optionalInt(w.StatusCode, p+".statusCode")
-	if err != nil {
-		return err
-	}
-	if n < 0 || n > 999 {
-		return fieldErr(p+".statusCode", "must be an HTTP status code, got "+describe(w.StatusCode))
-	}
-	rc.StatusCode = int(n)
-	if rc.ExecutedVersion, err = optionalString(w.ExecutedVersion, p+".executedVersion"); err != nil {
-		return err
-	}
-	// null when the function reported a partial batch failure.
-	if rc.FunctionError, err = optionalString(w.FunctionError, p+".functionError"); err != nil {
-		return err
-	}
-	return nil
-}
-
-func parseBatchInfo(raw json.RawMessage, p string, want StreamType) (*BatchInfo, error) {
-	var w wireBatchInfo
-	if err := decodeObject(raw, p, &w); err != nil {
-		return nil, err
-	}
-	var b BatchInfo
-	var err error
-	if b.ShardID, err = requiredString(w.ShardID, p+".shardId"); err != nil {
-		return nil, err
-	}
-	if !validName(b.ShardID, 1, 128) {
-		return nil, fieldErr(p+".shardId", "must be a shard ID (1 to 128 characters of a-z A-Z 0-9 _ . -), got "+quote(b.ShardID))
-	}
-	if b.StartSequenceNumber, err = requiredSequence(w.StartSequenceNumber, p+".startSequenceNumber"); err != nil {
-		return nil, err
-	}
-	if b.EndSequenceNumber, err = requiredSequence(w.EndSequenceNumber, p+".endSequenceNumber"); err != nil {
-		return nil, err
-	}
-	if compareDecimal(b.EndSequenceNumber, b.StartSequenceNumber) < 0 {
-		return nil, fieldErr(p+".endSequenceNumber", "must not be below startSequenceNumber "+
+	b.StartSequenceNumber = c.seq(w.StartSequenceNumber, p+".startSequenceNumber")
+	b.EndSequenceNumber = c.seq(w.EndSequenceNumber, p+".endSequenceNumber")
+	if c.err == nil && compareDecimal(b.EndSequenceNumber, b.StartSequenceNumber) < 0 {
+		c.failf(p+".endSequenceNumber", "must not be below startSequenceNumber "+
 			quote(b.StartSequenceNumber)+", got "+quote(b.EndSequenceNumber))
 	}
-	if b.ApproximateArrivalOfFirstRecord, err = optionalTime(w.ApproximateArrivalOfFirstRecord, p+".approximateArrivalOfFirstRecord"); err != nil {
-		return nil, err
-	}
-	if b.ApproximateArrivalOfLastRecord, err = optionalTime(w.ApproximateArrivalOfLastRecord, p+".approximateArrivalOfLastRecord"); err != nil {
-		return nil, err
-	}
-	n, err := requiredInt(w.BatchSize, p+".batchSize")
-	if err != nil {
-		return nil, err
-	}
-	if n <= 0 || int64(int(n)) != n {
-		return nil, fieldErr(p+".batchSize", "must be a positive integer, got "+describe(w.BatchSize))
+	b.ApproximateArrivalOfFirstRecord = c.time(w.ApproximateArrivalOfFirstRecord, p+".approximateArrivalOfFirstRecord")
+	b.ApproximateArrivalOfLastRecord = c.time(w.ApproximateArrivalOfLastRecord, p+".approximateArrivalOfLastRecord")
+	n := c.reqInt(w.BatchSize, p+".batchSize")
+	if c.err == nil && (n <= 0 || int64(int(n)) != n) {
+		c.failf(p+".batchSize", "must be a positive integer, got "+describe(w.BatchSize))
 	}
 	b.BatchSize = int(n)
-	if b.StreamARN, err = requiredString(w.StreamARN, p+".streamArn"); err != nil {
-		return nil, err
+	b.StreamARN = c.reqStr(w.StreamARN, p+".streamArn")
+	if c.err != nil {
+		return nil
 	}
 	a, reason := parseStreamARN(b.StreamARN)
-	if reason != "" {
-		return nil, fieldErr(p+".streamArn", reason+", got "+quote(b.StreamARN))
+	if reason == "" && a.Type != want {
+		reason = "must be " + arnKindFor(want)
 	}
-	if a.Type != want {
-		return nil, fieldErr(p+".streamArn", "must be "+arnKindFor(want)+", got "+quote(b.StreamARN))
+	if reason != "" {
+		c.failf(p+".streamArn", reason+", got "+quote(b.StreamARN))
+		return nil
 	}
 	b.Source = a
-	return &b, nil
+	return &b
 }
 
 func arnKindFor(t StreamType) string {
@@ -302,11 +208,12 @@ func arnKindFor(t StreamType) string {
 // failed batch (within [start, end], of its shard and stream, each once) is
 // checked by internal/hydrate, which refuses the object when they are not and
 // reads back from the stream what the payload lacks.
-func checkPayload(p *Payload, t StreamType) error {
+func checkPayload(p *Payload, t StreamType) *FieldError {
 	if p.Records == nil {
 		return missing("payload.Records")
 	}
 	for i, raw := range p.Records {
+		// Paths are built only on error: objects hold up to 10,000 records.
 		path := func(s string) string { return "payload.Records[" + strconv.Itoa(i) + "]" + s }
 		if kind(raw) != "object" {
 			return fieldErr(path(""), "must be an object, got "+describe(raw))
@@ -321,25 +228,21 @@ func checkPayload(p *Payload, t StreamType) error {
 		}
 		var seq json.RawMessage
 		var field string
-		switch t {
-		case StreamTypeKinesis:
-			if w.Kinesis == nil {
-				return fieldErr(path(".kinesis"), "missing: a Kinesis batch holds Kinesis event records")
-			}
+		switch {
+		case t == StreamTypeKinesis && w.Kinesis == nil:
+			return fieldErr(path(".kinesis"), "missing: a Kinesis batch holds Kinesis event records")
+		case t == StreamTypeKinesis:
 			seq, field = w.Kinesis.SequenceNumber, ".kinesis.sequenceNumber"
+		case w.DynamoDB == nil:
+			return fieldErr(path(".dynamodb"), "missing: a DynamoDB batch holds DynamoDB event records")
 		default:
-			if w.DynamoDB == nil {
-				return fieldErr(path(".dynamodb"), "missing: a DynamoDB batch holds DynamoDB event records")
-			}
 			seq, field = w.DynamoDB.SequenceNumber, ".dynamodb.SequenceNumber"
 		}
-		// The path is built only on error: objects hold up to 10,000 records.
-		if _, err := requiredSequence(seq, ""); err != nil {
-			var fe *FieldError
-			if errors.As(err, &fe) {
-				fe.Path = path(field)
-			}
-			return err
+		var c check
+		if c.seq(seq, ""); c.err != nil {
+			fe := c.err.(*FieldError)
+			fe.Path = path(field)
+			return fe
 		}
 	}
 	return nil
