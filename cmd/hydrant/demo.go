@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/hydrant-dev/hydrant/internal/localcloud/demo"
@@ -11,24 +12,29 @@ import (
 
 // Exit codes of `hydrant demo`.
 const (
-	demoPass   = 0 // every poison record reached every destination the rules promise; no good record did
+	demoPass   = 0 // every poison record reached every destination the rules promise, no good record did, and (second act) each was redriven once
 	demoFail   = 1 // the verdict failed (a report is printed), or the local cloud could not run
 	demoBroken = 3 // the report could not be written
 	// exitInterrupted (130): Ctrl-C or SIGTERM before the report
 )
 
-const demoUsage = `usage: hydrant demo [--json] [--stack NAME] [--timeout DURATION]
+const demoUsage = `usage: hydrant demo [--json] [--redrive=false] [--stack NAME] [--timeout DURATION]
 
 Runs the whole router locally: deploys the demo stack onto the local cloud (as hydrant local up
 does), puts good and poison records on its Kinesis stream and DynamoDB table, waits while the
 event source mappings retry, bisect and send the poison records to their failure destinations
 and Hydrant hydrates and routes them, then prints for every poison record where it ended up
-(catch-all queue, S3 archive object, the subscribed team's queue) with its recovered payload,
-and a one-line verdict. Progress goes to standard error. Emulators it started are stopped.
+(catch-all queue, S3 archive object, the subscribed team's queue) with its recovered payload.
+Then, unless --redrive=false, a second act: it fixes the consumers (DEMO_CONSUMER_FIXED=true),
+redrives the team queues and the S3 archive to them through the local Lambda API with one
+journal, and checks that each poison record was processed exactly once, in order, with the
+payload the consumer failed on. A one-line verdict covers both acts. Progress goes to standard
+error. Emulators it started are stopped.
 
-Exit codes: 0 every poison record reached every destination the rules promise and no good
-record did, 1 it did not (or the local cloud could not run), 2 bad input, 3 the report could
-not be written, 130 interrupted (Ctrl-C, SIGTERM).
+Exit codes: 0 every poison record reached every destination the rules promise, no good record
+did, and (second act) each was redriven and processed exactly once; 1 it did not (or the local
+cloud could not run), 2 bad input, 3 the report could not be written, 130 interrupted (Ctrl-C,
+SIGTERM).
 
 flags:
 `
@@ -44,6 +50,7 @@ func runDemo(ctx context.Context, e env) int {
 	lf := addLocalFlags(fs, "error")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
 	timeout := fs.Duration("timeout", 100*time.Second, "how long to wait for the poison records")
+	redriveAct := fs.Bool("redrive", true, "after the poison records are delivered, fix the consumers and redrive them (the second act)")
 	if code, ok := parseFlags(fs, e.args, e.stderr); !ok {
 		return code
 	}
@@ -56,6 +63,9 @@ func runDemo(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 		return exitUsage
 	}
+	// The second act checks what the consumers processed from their log.
+	consumerLog := demo.NewConsumerLog(log.Handler())
+	log = slog.New(consumerLog)
 	s, err := startLocal(ctx, cfg, root, log, e.stderr)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -64,7 +74,7 @@ func runDemo(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 		return demoFail
 	}
-	rep, runErr := demo.Run(ctx, s.cloud, demo.Options{Timeout: *timeout, Progress: e.stderr})
+	rep, runErr := demo.Run(ctx, s.cloud, demo.Options{Timeout: *timeout, Progress: e.stderr, Redrive: *redriveAct, ConsumerLog: consumerLog})
 	if err := s.close(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 	}

@@ -1,5 +1,6 @@
 // Command democonsumer is the demo stack's consumer function for Kinesis and DynamoDB streams:
-// it reports poison records as batch item failures (see package poison).
+// it reports poison records as batch item failures, or processes them once the environment
+// variable DEMO_CONSUMER_FIXED is true (see package poison).
 package main
 
 import (
@@ -11,6 +12,6 @@ import (
 )
 
 func main() {
-	c := poison.Consumer{Log: slog.New(slog.NewJSONHandler(os.Stdout, nil))}
+	c := poison.Consumer{Log: slog.New(slog.NewJSONHandler(os.Stdout, nil)), Getenv: os.Getenv}
 	lambda.Start(c.Handle)
 }

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -25,14 +26,45 @@ type Function func(ctx context.Context, payload []byte) ([]byte, error)
 // AWS_ENDPOINT_URL_<SERVICE> variables), an SDK configuration pointed at the local cloud,
 // and a logger.
 type FunctionEnv struct {
-	Name   string
+	Name string
+	// Env is the environment at creation; Getenv reads the current one.
 	Env    map[string]string
 	AWS    aws.Config
 	Logger *slog.Logger
+	live   *liveEnv
 }
 
-// Getenv reads the function's environment as os.Getenv would inside Lambda.
-func (e FunctionEnv) Getenv(key string) string { return e.Env[key] }
+// Getenv reads the function's environment as os.Getenv would inside Lambda: the current one,
+// with what Cloud.UpdateFunctionEnvironment changed since the function was created (Lambda
+// starts new execution environments after update-function-configuration; an in-process
+// function has one, so the change shows at its next read).
+func (e FunctionEnv) Getenv(key string) string {
+	if e.live != nil {
+		return e.live.get(key)
+	}
+	return e.Env[key]
+}
+
+// liveEnv is a function's environment, which UpdateFunctionEnvironment changes while the
+// function runs.
+type liveEnv struct {
+	mu   sync.Mutex
+	vars map[string]string
+}
+
+func (l *liveEnv) get(key string) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.vars[key]
+}
+
+func (l *liveEnv) set(vars map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for k, v := range vars {
+		l.vars[k] = v
+	}
+}
 
 // FunctionFactory builds a function from its environment, as the handler's main does at init.
 type FunctionFactory func(ctx context.Context, env FunctionEnv) (Function, error)
@@ -69,7 +101,7 @@ func Functions() map[string]FunctionFactory {
 			return Handler(intake.NewHandler(svc, env.Logger, metrics, slogWriter{env.Logger}).Handle), nil
 		},
 		DemoConsumerPackage: func(ctx context.Context, env FunctionEnv) (Function, error) {
-			return Handler(poison.Consumer{Log: env.Logger}.Handle), nil
+			return Handler(poison.Consumer{Log: env.Logger, Getenv: env.Getenv}.Handle), nil
 		},
 	}
 }

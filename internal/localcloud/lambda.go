@@ -22,6 +22,7 @@ type function struct {
 	pkg       string
 	timeout   time.Duration
 	fn        Function
+	env       *liveEnv
 	// sem bounds concurrent invocations (reserved concurrency); nil is unbounded.
 	sem chan struct{}
 }
@@ -153,6 +154,26 @@ func (c *Cloud) function(nameOrARN string) (*function, error) {
 	return nil, fmt.Errorf("function %s does not exist in the local cloud", name)
 }
 
+// UpdateFunctionEnvironment sets environment variables of a function of the deployment, as
+// `aws lambda update-function-configuration --environment` does for the invocations after it;
+// unlike it, the variables not named keep their values. The function reads them at its next
+// FunctionEnv.Getenv.
+func (c *Cloud) UpdateFunctionEnvironment(nameOrARN string, vars map[string]string) error {
+	f, err := c.function(nameOrARN)
+	if err != nil {
+		return fmt.Errorf("update environment of %s: %w", nameOrARN, err)
+	}
+	if f.env == nil {
+		return fmt.Errorf("update environment of %s: an external function's environment is not the local cloud's", nameOrARN)
+	}
+	f.env.set(vars)
+	c.log.Info("function environment updated", "function", f.name, "variables", envNames(vars))
+	return nil
+}
+
+// LambdaEndpoint is the URL of the local cloud's Lambda API (AWS_ENDPOINT_URL_LAMBDA).
+func (c *Cloud) LambdaEndpoint() string { return c.lambdaURL }
+
 // FunctionNames lists the functions of the deployment.
 func (c *Cloud) FunctionNames() []string {
 	c.mu.Lock()
@@ -201,7 +222,9 @@ func (c *Cloud) createFunction(ctx context.Context, a regArgs) (created, error) 
 		}
 	}
 	log := c.opts.Logger.With("function", name)
-	fn, err := factory(ctx, FunctionEnv{Name: name, Env: env, AWS: c.AWSConfig(), Logger: log})
+	live := &liveEnv{vars: map[string]string{}}
+	live.set(env)
+	fn, err := factory(ctx, FunctionEnv{Name: name, Env: env, AWS: c.AWSConfig(), Logger: log, live: live})
 	if err != nil {
 		return created{}, fmt.Errorf("init %s (%s): %w", name, pkg, err)
 	}
@@ -209,7 +232,7 @@ func (c *Cloud) createFunction(ctx context.Context, a regArgs) (created, error) 
 	if t, ok := a.In.num("timeout"); ok && t > 0 {
 		timeout = time.Duration(t) * time.Second
 	}
-	f := &function{name: name, arn: arn, role: a.In.str("role"), pkg: pkg, timeout: timeout, fn: fn}
+	f := &function{name: name, arn: arn, role: a.In.str("role"), pkg: pkg, timeout: timeout, fn: fn, env: live}
 	note := "runs " + pkg + " in-process"
 	if rc, ok := a.In.num("reservedConcurrentExecutions"); ok && rc > 0 {
 		f.sem = make(chan struct{}, rc)

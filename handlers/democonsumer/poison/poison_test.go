@@ -75,3 +75,60 @@ func TestHandleRejectsWhatIsNotAStreamBatch(t *testing.T) {
 		})
 	}
 }
+
+// Fixed (DEMO_CONSUMER_FIXED=true, read at each invocation) processes the poison records and
+// logs each with its stream, sequence number, eventID and payload, as it logged the failure.
+func TestFixedProcessesPoisonRecordsAndLogsThem(t *testing.T) {
+	var logs strings.Builder
+	env := map[string]string{}
+	c := Consumer{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Getenv: func(k string) string { return env[k] }}
+	event := batch(kinesisRecord("1", `{"order":1}`), kinesisRecord("2", `{"poison":true}`), dynamoRecord("11", `{"id":{"S":"2"},"poison":{"BOOL":true}}`))
+	read := func() []map[string]any {
+		var out []map[string]any
+		for _, l := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(l), &m); err != nil {
+				t.Fatalf("log line %q: %v", l, err)
+			}
+			if m["msg"] == LogFailed || m["msg"] == LogProcessed {
+				out = append(out, m)
+			}
+		}
+		logs.Reset()
+		return out
+	}
+	for _, tc := range []struct {
+		value string
+		want  []ItemFailure
+		msg   string
+	}{
+		{"", []ItemFailure{{"2"}, {"11"}}, LogFailed},
+		{"false", []ItemFailure{{"2"}, {"11"}}, LogFailed},
+		{"true", []ItemFailure{}, LogProcessed},
+		{"1", []ItemFailure{}, LogProcessed},
+	} {
+		env[FixedEnv] = tc.value
+		got, err := c.Handle(context.Background(), event)
+		if err != nil {
+			t.Fatalf("%s=%q: %v", FixedEnv, tc.value, err)
+		}
+		if !reflect.DeepEqual(got.BatchItemFailures, tc.want) {
+			t.Errorf("%s=%q: failures %v, want %v", FixedEnv, tc.value, got.BatchItemFailures, tc.want)
+		}
+		logged := read()
+		if len(logged) != 2 {
+			t.Fatalf("%s=%q: logged %v, want the two poison records", FixedEnv, tc.value, logged)
+		}
+		k, d := logged[0], logged[1]
+		if k["msg"] != tc.msg || k[AttrSequence] != "2" || k[AttrEventID] != "shardId-000000000000:2" || k[AttrPayload] != `{"poison":true}` {
+			t.Errorf("%s=%q: kinesis record logged as %v", FixedEnv, tc.value, k)
+		}
+		if d["msg"] != tc.msg || d[AttrSequence] != "11" || d[AttrPayload] != `{"id":{"S":"2"},"poison":{"BOOL":true}}` {
+			t.Errorf("%s=%q: dynamodb record logged as %v", FixedEnv, tc.value, d)
+		}
+	}
+	env[FixedEnv] = "yes please"
+	if _, err := c.Handle(context.Background(), event); err == nil || !strings.Contains(err.Error(), `DEMO_CONSUMER_FIXED="yes please"`) {
+		t.Errorf("a value that is no boolean: error %v, want one naming it", err)
+	}
+}

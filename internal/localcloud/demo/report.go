@@ -63,6 +63,9 @@ func (r *Report) WriteText(w io.Writer) error {
 				m.Kind, m.Source, m.Invocations, m.FunctionErrors, m.PartialResponses, m.BatchesDiscarded, m.RecordsDiscarded)
 		}
 	}
+	if a := r.Redrive; a != nil {
+		a.writeText(&b)
+	}
 	fmt.Fprintf(&b, "\n%s\n", r.Verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -98,4 +101,30 @@ func compact(raw json.RawMessage) string {
 		return string(raw)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// writeText prints the second act: the switch, each redrive run, each poison record as the
+// fixed consumers processed it.
+func (a *RedriveAct) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "\nSecond act: consumers fixed (%s on %s), redriven with one journal (%.1fs):\n", a.Switch, strings.Join(a.FixedFunctions, ", "), a.Elapsed)
+	for _, r := range a.Runs {
+		fmt.Fprintf(b, "  redrive %s: read %d, redriven %d, already done (journal) %d, failed again %d, held %d\n",
+			r.From, r.Read, r.Redriven, r.AlreadyDone, r.FailedAgain, r.Held)
+	}
+	for _, r := range a.Records {
+		mark := "ok     "
+		if !r.OK {
+			mark = "PROBLEM"
+		}
+		fmt.Fprintf(b, "  %s %s record %s: processed %d time(s)", mark, r.Source, r.Key, r.Processed)
+		if r.OK {
+			b.WriteString(", in order, with the payload it failed on")
+		} else {
+			fmt.Fprintf(b, ": %s", r.Problem)
+		}
+		b.WriteByte('\n')
+	}
+	for _, u := range a.Unexpected {
+		fmt.Fprintf(b, "  unexpected: the fixed consumer processed %s\n", u)
+	}
 }

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -20,6 +22,9 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 )
+
+// QueueURL is the URL of an SQS target's queue; "" for other kinds.
+func (t Target) QueueURL() string { return t.queueURL }
 
 // Target is one target of one rule on a bus of the deployment.
 type Target struct {
@@ -80,13 +85,47 @@ type Tracer struct {
 	// rules holds, per bus, every rule's pattern under the rule's name: the promised
 	// destinations of an event are found with one match per bus.
 	rules map[string]*eventpattern.Set
+	// keep: queues (by URL) whose messages are read but left in the queue, reserved for
+	// keepFor, for the second act to redrive; held: their receipt handles by message id.
+	keep    map[string]bool
+	keepFor time.Duration
+	held    map[string]map[string]string
+}
+
+// Keep makes Poll leave the messages of these queues in place (received, so reserved for d,
+// not deleted) instead of deleting them; Release hands them back.
+func (t *Tracer) Keep(d time.Duration, queueURLs ...string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.keepFor = d
+	for _, u := range queueURLs {
+		t.keep[u] = true
+	}
+}
+
+// Release makes the kept messages visible again, for a redrive to receive.
+func (t *Tracer) Release(ctx context.Context) error {
+	t.mu.Lock()
+	held := t.held
+	t.held = map[string]map[string]string{}
+	t.mu.Unlock()
+	var errs []error
+	for url, handles := range held {
+		for id, h := range handles {
+			if _, err := t.sqs.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(url), ReceiptHandle: aws.String(h), VisibilityTimeout: 0}); err != nil {
+				errs = append(errs, fmt.Errorf("release message %s to %s: %w", id, url, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // NewTracer discovers the rules and targets of the cloud's buses.
 func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 	e := c.Endpoints()
 	t := &Tracer{eb: e.EventBridgeClient(), sqs: e.SQSClient(), s3: e.S3Client(),
-		events: map[string]Event{}, seen: map[string][]Sighting{}, objects: map[string]bool{}, rules: map[string]*eventpattern.Set{}}
+		events: map[string]Event{}, seen: map[string][]Sighting{}, objects: map[string]bool{}, rules: map[string]*eventpattern.Set{},
+		keep: map[string]bool{}, held: map[string]map[string]string{}}
 	streams := map[string]localcloud.DeliveryStream{}
 	for _, d := range c.DeliveryStreams() {
 		streams[d.ARN] = d
@@ -169,13 +208,34 @@ func (t *Tracer) Poll(ctx context.Context) error {
 }
 
 func (t *Tracer) drainQueue(ctx context.Context, tg Target, url, name string, dlq bool) error {
+	t.mu.Lock()
+	keep, keepFor := t.keep[url], t.keepFor
+	t.mu.Unlock()
 	for {
-		out, err := t.sqs.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10})
+		in := &sqs.ReceiveMessageInput{QueueUrl: aws.String(url), MaxNumberOfMessages: 10}
+		if keep {
+			in.VisibilityTimeout = int32(keepFor / time.Second)
+		}
+		out, err := t.sqs.ReceiveMessage(ctx, in)
 		if err != nil {
 			return fmt.Errorf("receive from %s: %w", name, err)
 		}
 		if len(out.Messages) == 0 {
 			return nil
+		}
+		if keep {
+			t.mu.Lock()
+			if t.held[url] == nil {
+				t.held[url] = map[string]string{}
+			}
+			for _, m := range out.Messages {
+				t.held[url][aws.ToString(m.MessageId)] = aws.ToString(m.ReceiptHandle)
+			}
+			t.mu.Unlock()
+			for _, m := range out.Messages {
+				t.add([]byte(aws.ToString(m.Body)), Sighting{Target: tg, Where: "sqs://" + name, DeadLettered: dlq})
+			}
+			continue
 		}
 		var del []sqstypes.DeleteMessageBatchRequestEntry
 		for i, m := range out.Messages {
