@@ -84,22 +84,22 @@ func (a *TeamInboxArgs) validate() error {
 	seen := map[string]bool{}
 	for i, r := range a.Rules {
 		if !targetName.MatchString(r.Name) {
-			errs = append(errs, fmt.Errorf("Rules[%d]: name %q: want 1-40 letters, digits or '-'", i, r.Name))
+			errs = append(errs, fmt.Errorf("rule %d: name %q: want 1-40 letters, digits or '-'", i, r.Name))
 		}
 		if seen[r.Name] {
-			errs = append(errs, fmt.Errorf("Rules[%d]: duplicate name %q", i, r.Name))
+			errs = append(errs, fmt.Errorf("rule %d: duplicate name %q", i, r.Name))
 		}
 		seen[r.Name] = true
 		if len(r.Targets) == 0 || len(r.Targets) > 5 {
-			errs = append(errs, fmt.Errorf("Rules[%d] %s: %d targets, want 1..5", i, r.Name, len(r.Targets)))
+			errs = append(errs, fmt.Errorf("rule %d %s: %d targets, want 1..5", i, r.Name, len(r.Targets)))
 		}
 		names := map[string]bool{}
 		for j, t := range r.Targets {
 			if err := t.validate(); err != nil {
-				errs = append(errs, fmt.Errorf("Rules[%d] %s: Targets[%d]: %w", i, r.Name, j, err))
+				errs = append(errs, fmt.Errorf("rule %d %s: Targets[%d]: %w", i, r.Name, j, err))
 			}
 			if names[t.Name] {
-				errs = append(errs, fmt.Errorf("Rules[%d] %s: Targets[%d]: duplicate name %q", i, r.Name, j, t.Name))
+				errs = append(errs, fmt.Errorf("rule %d %s: Targets[%d]: duplicate name %q", i, r.Name, j, t.Name))
 			}
 			names[t.Name] = true
 		}
