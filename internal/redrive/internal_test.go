@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"testing"
 
+	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
+
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 )
 
@@ -92,5 +95,25 @@ func TestDedupeKeepsTheFirstAndItsDuplicates(t *testing.T) {
 	}
 	if fmt.Sprint(a.allIndexes()) != "[0 2]" {
 		t.Errorf("first record's messages = %v, want [0 2]", a.allIndexes())
+	}
+}
+
+// A release of a message whose visibility already ran out (a long run, a loaded machine) is
+// not an error: the message is visible again, as the release wants. goaws answers with the
+// query protocol's code, the SDK's JSON protocol with the typed error.
+func TestReleaseOfAMessageNoLongerInFlight(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&sqstypes.MessageNotInflight{}, true},
+		{&smithy.GenericAPIError{Code: "AWS.SimpleQueueService.MessageNotInFlight"}, true},
+		{fmt.Errorf("release: %w", &smithy.GenericAPIError{Code: "AWS.SimpleQueueService.MessageNotInFlight"}), true},
+		{&smithy.GenericAPIError{Code: "ReceiptHandleIsInvalid"}, false},
+		{errors.New("connection refused"), false},
+	} {
+		if got := notInFlight(tc.err); got != tc.want {
+			t.Errorf("notInFlight(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

@@ -250,7 +250,7 @@ func TestRedriveQueueToFunctionInOrderPerShard(t *testing.T) {
 	url := queue(t, sqsc, bodies...)
 
 	fn := &consumer{}
-	rep, err := redrive.Run(context.Background(), redrive.NewQueueSource(sqsc, url, time.Minute),
+	rep, err := redrive.Run(context.Background(), redrive.NewQueueSource(sqsc, url, 5*time.Minute),
 		redrive.NewFunctionDestination(lambdaClient(t, fn), "orders-consumer"), redrive.Options{StreamARN: orders, Journal: journal(t)})
 	if err != nil {
 		t.Fatal(err)
@@ -287,7 +287,7 @@ func TestRedriveBatchItemFailuresStayInTheQueue(t *testing.T) {
 	fn := &consumer{}
 	client, j := lambdaClient(t, fn), journal(t)
 	run := func() *redrive.Report {
-		rep, err := redrive.Run(context.Background(), redrive.NewQueueSource(sqsc, url, time.Minute), redrive.NewFunctionDestination(client, "orders-consumer"), redrive.Options{Journal: j})
+		rep, err := redrive.Run(context.Background(), redrive.NewQueueSource(sqsc, url, 5*time.Minute), redrive.NewFunctionDestination(client, "orders-consumer"), redrive.Options{Journal: j})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +337,7 @@ func TestRedriveInterruptedAndResumed(t *testing.T) {
 	fn := &consumer{}
 	client, j := lambdaClient(t, fn), journal(t)
 	run := func(ctx context.Context) (*redrive.Report, error) {
-		return redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, time.Minute), redrive.NewFunctionDestination(client, "orders-consumer"), redrive.Options{Journal: j})
+		return redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, 5*time.Minute), redrive.NewFunctionDestination(client, "orders-consumer"), redrive.Options{Journal: j})
 	}
 
 	// 1. Stopped by the operator before the second batch.
@@ -479,7 +479,7 @@ func TestRedriveClaimCheckRecords(t *testing.T) {
 	}
 	url := queue(t, sqsc, good, bad)
 	fn := &consumer{}
-	rep, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, time.Minute), redrive.NewFunctionDestination(lambdaClient(t, fn), "orders-consumer"),
+	rep, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, 5*time.Minute), redrive.NewFunctionDestination(lambdaClient(t, fn), "orders-consumer"),
 		redrive.Options{Journal: journal(t), Offloads: redrive.S3Offloads{Client: s3c}})
 	if err != nil {
 		t.Fatal(err)
@@ -506,7 +506,7 @@ func TestRedriveToStream(t *testing.T) {
 	if _, err := kc.CreateStream(ctx, &kinesis.CreateStreamInput{StreamName: aws.String(name), ShardCount: aws.Int32(1)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := kinesis.NewStreamExistsWaiter(kc).Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, time.Minute); err != nil {
+	if err := kinesis.NewStreamExistsWaiter(kc).Wait(ctx, &kinesis.DescribeStreamInput{StreamName: aws.String(name)}, 5*time.Minute); err != nil {
 		t.Fatal(err)
 	}
 	desc, err := kc.DescribeStreamSummary(ctx, &kinesis.DescribeStreamSummaryInput{StreamName: aws.String(name)})
@@ -524,7 +524,7 @@ func TestRedriveToStream(t *testing.T) {
 	url := queue(t, sqsc, bodies...)
 	dst := redrive.NewStreamDestination(kc, target)
 
-	dry, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, time.Minute), dst, redrive.Options{DryRun: true})
+	dry, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, 5*time.Minute), dst, redrive.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -534,7 +534,7 @@ func TestRedriveToStream(t *testing.T) {
 	if left := remaining(t, sqsc, url); len(left) != 6 {
 		t.Fatalf("after the dry run the queue holds %d messages, want all 6", len(left))
 	}
-	rep, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, time.Minute), dst, redrive.Options{Journal: journal(t)})
+	rep, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, 5*time.Minute), dst, redrive.Options{Journal: journal(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
+	"github.com/aws/smithy-go"
 )
 
 // QueueAPI is the part of the SQS client a queue source uses.
@@ -99,11 +100,19 @@ func (q *QueueSource) Release(ctx context.Context, msgs []Message) error {
 	var errs []error
 	for _, m := range msgs {
 		_, err := q.client.ChangeMessageVisibility(ctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(q.url), ReceiptHandle: aws.String(m.handle), VisibilityTimeout: 0})
-		if err != nil {
+		if err != nil && !notInFlight(err) {
 			errs = append(errs, fmt.Errorf("release message %s to %s: %w", m.ID, q.url, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// notInFlight is SQS's answer for a message whose visibility timeout already ran out: it is
+// visible again, which is what a release wants.
+func notInFlight(err error) bool {
+	var nif *sqstypes.MessageNotInflight
+	var api smithy.APIError
+	return errors.As(err, &nif) || (errors.As(err, &api) && strings.HasSuffix(api.ErrorCode(), "MessageNotInFlight"))
 }
 
 func (q *QueueSource) batches(msgs []Message, f func([]Message) error) error {
