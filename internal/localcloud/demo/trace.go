@@ -23,9 +23,6 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 )
 
-// QueueURL is the URL of an SQS target's queue; "" for other kinds.
-func (t Target) QueueURL() string { return t.queueURL }
-
 // Target is one target of one rule on a bus of the deployment.
 type Target struct {
 	Bus, Rule, Pattern string
@@ -44,6 +41,9 @@ type Target struct {
 
 // Observable reports whether the tracer can see what reaches the target.
 func (t Target) Observable() bool { return t.Kind == "sqs" || t.Kind == "firehose" }
+
+// QueueURL is the URL of an SQS target's queue; "" for other kinds.
+func (t Target) QueueURL() string { return t.queueURL }
 
 // Event is a Hydrant event seen at a destination.
 type Event struct {
