@@ -328,34 +328,15 @@ func arnRegion(s string) (string, error) {
 // SNS key does not allow it; the policy also keeps the account in charge of the key. The
 // account and partition come from the key's own ARN, so the program needs no lookup call.
 func newAlarmTopicKey(ctx *pulumi.Context, name string, tags pulumi.StringMap, p pulumi.ResourceOption) (*kms.Key, error) {
-	key, err := kms.NewKey(ctx, name+"-alarms-key", &kms.KeyArgs{
-		Description:       pulumi.String("Hydrant: encrypts the alarm topic"),
-		EnableKeyRotation: pulumi.Bool(true),
-		Tags:              tags,
-	}, p)
+	key, err := newKey(ctx, name+"-alarms-key", "Hydrant: encrypts the alarm topic", tags, p)
 	if err != nil {
 		return nil, fmt.Errorf("operations %s: alarm topic key: %w", name, err)
 	}
-	part := func(field func(arn.ARN) string) pulumi.StringOutput {
-		return key.Arn.ApplyT(func(s string) (string, error) {
-			a, err := arn.Parse(s)
-			if err != nil {
-				return "", fmt.Errorf("key ARN %q is not an ARN", s)
-			}
-			return field(a), nil
-		}).(pulumi.StringOutput)
-	}
-	partition := part(func(a arn.ARN) string { return a.Partition })
-	account := part(func(a arn.ARN) string { return a.AccountID })
-	// In a key policy, Resource "*" is the key itself.
-	policy := policyJSON(
-		statement{sid: "AccountAdministersTheKey", principal: awsPrincipal(pulumi.Sprintf("arn:%s:iam::%s:root", partition, account)),
-			actions: []string{"kms:*"}, resources: strs("*")},
-		statement{sid: "CloudWatchAlarmsPublish", principal: service("cloudwatch.amazonaws.com"),
+	if _, err := setKeyPolicy(ctx, name+"-alarms-key-policy", key, func(_, account pulumi.StringOutput) []statement {
+		return []statement{{sid: "CloudWatchAlarmsPublish", principal: service("cloudwatch.amazonaws.com"),
 			actions: []string{"kms:Decrypt", "kms:GenerateDataKey*"}, resources: strs("*"),
-			conditions: []condition{{op: "StringEquals", key: "aws:SourceAccount", values: []pulumi.StringInput{account}}}},
-	)
-	if _, err := kms.NewKeyPolicy(ctx, name+"-alarms-key-policy", &kms.KeyPolicyArgs{KeyId: key.KeyId, Policy: policy}, p); err != nil {
+			conditions: []condition{{op: "StringEquals", key: "aws:SourceAccount", values: []pulumi.StringInput{account}}}}}
+	}, p); err != nil {
 		return nil, fmt.Errorf("operations %s: alarm topic key policy: %w", name, err)
 	}
 	return key, nil

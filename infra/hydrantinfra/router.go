@@ -103,6 +103,9 @@ type RouterArgs struct {
 	// or through another destination, or (SQS) from another sender, is refused and moved to the
 	// intake DLQ. Nil leaves the function without an allow-list (every stream admitted).
 	TrustedStreams []TrustedStream
+	// Encryption chooses customer-managed keys for the bus, the archive, the Firehose stream
+	// and the buckets; the zero value keeps AWS-owned keys.
+	Encryption Encryption
 	// Schemas are the registry's content; the program passes the files of schemas/.
 	Schemas []Schema
 	Tags    map[string]string
@@ -145,6 +148,9 @@ type Router struct {
 	TargetDLQNames       pulumi.StringArrayOutput `pulumi:"targetDlqNames"`
 	// TargetDLQArns are the DLQs of the router's own rule targets (catch-all, archive).
 	TargetDLQArns []pulumi.StringOutput
+	// BucketKeyArn is the buckets' customer-managed key, "" when they use SSE-S3: whoever
+	// writes failure objects or reads the buckets needs its use.
+	BucketKeyArn pulumi.StringOutput `pulumi:"bucketKeyArn"`
 
 	watch Watch
 }
@@ -205,6 +211,9 @@ func (a *RouterArgs) validate() error {
 			}
 		}
 	}
+	if err := a.Encryption.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	for i, s := range a.Schemas {
 		if s.Name == "" || s.Content == "" {
 			//lint:ignore ST1005 the message starts with the configuration field it names, spelt as in the Go struct
@@ -242,12 +251,37 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	tags := pulumi.ToStringMap(args.Tags)
 	timeout := orDefault(args.HydrateTimeoutSeconds, DefaultHydrateTimeoutSeconds)
 
+	// Customer-managed keys, where configured (AWS-owned keys otherwise).
+	enc := args.Encryption
+	busKey, err := newEventBridgeKey(ctx, name+"-bus-key", enc.Bus, "Hydrant: encrypts the bus's events", tags, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: %w", name, err)
+	}
+	archiveKey, err := newEventBridgeKey(ctx, name+"-archive-key", enc.Archive, "Hydrant: encrypts the bus's event archive", tags, p)
+	if err != nil {
+		return nil, fmt.Errorf("router %s: %w", name, err)
+	}
+	// The buckets' key policy names the roles that use it, so it is written once they exist.
+	var bucketKey *cmk
+	switch enc.Buckets {
+	case "":
+	case KeyCreate:
+		key, err := newKey(ctx, name+"-bucket-key", "Hydrant: encrypts the failure, claim-check and archive buckets", tags, p)
+		if err != nil {
+			return nil, fmt.Errorf("router %s: %w", name, err)
+		}
+		bucketKey = &cmk{arn: key.Arn, key: key}
+	default:
+		bucketKey = &cmk{arn: pulumi.String(enc.Buckets).ToStringOutput()}
+	}
+
 	// The bus.
-	busArgs := &cloudwatch.EventBusArgs{Tags: tags, Description: pulumi.String("Hydrant: hydrated records of failed stream batches")}
+	busArgs := &cloudwatch.EventBusArgs{Tags: tags, Description: pulumi.String("Hydrant: hydrated records of failed stream batches"),
+		KmsKeyIdentifier: busKey.arnInput()}
 	if args.BusName != "" {
 		busArgs.Name = pulumi.String(args.BusName)
 	}
-	bus, err := cloudwatch.NewEventBus(ctx, name+"-bus", busArgs, p)
+	bus, err := cloudwatch.NewEventBus(ctx, name+"-bus", busArgs, p, pulumi.DependsOn(busKey.dependsOn()))
 	if err != nil {
 		return nil, fmt.Errorf("router %s: bus: %w", name, err)
 	}
@@ -285,7 +319,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("router %s: intake topic: %w", name, err)
 	}
-	failures, err := newBucket(ctx, name+"-failures", bucketSpec{expireDays: args.FailureObjectRetentionDays, tags: tags}, p)
+	failures, err := newBucket(ctx, name+"-failures", bucketSpec{expireDays: args.FailureObjectRetentionDays, tags: tags, kmsKey: bucketKey.arnInput()}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -338,7 +372,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	}
 
 	claims, err := newBucket(ctx, name+"-claim-checks", bucketSpec{
-		expireDays: args.ClaimCheckRetentionDays, tags: tags,
+		expireDays: args.ClaimCheckRetentionDays, tags: tags, kmsKey: bucketKey.arnInput(),
 		grants: func(bucketArn pulumi.StringOutput) []statement {
 			return claimCheckReads(bucketArn, args.ClaimCheckReaders)
 		},
@@ -364,9 +398,17 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		return nil, fmt.Errorf("router %s: hydrate role: %w", name, err)
 	}
 	src := pulumi.String(args.EventSource)
+	var keyUse []statement
+	if busKey != nil {
+		// PutEvents on a bus with a customer-managed key encrypts with the caller's permission.
+		keyUse = append(keyUse, statement{sid: "EncryptEvents", actions: []string{"kms:GenerateDataKey"}, resources: inputs(busKey.arn)})
+	}
+	if bucketKey != nil {
+		keyUse = append(keyUse, statement{sid: "UseBucketKey", actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, resources: inputs(bucketKey.arn)})
+	}
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-hydrate-policy", &iam.RolePolicyArgs{
 		Role: role.Name,
-		Policy: policyJSON(
+		Policy: policyJSON(append([]statement{
 			statement{sid: "ReadIntake", actions: []string{"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes"}, resources: inputs(intake.Arn)},
 			// A refused failure record is moved to the intake DLQ with its reason.
 			statement{sid: "MoveRefusedToIntakeDLQ", actions: []string{"sqs:SendMessage"}, resources: inputs(intakeDLQ.Arn)},
@@ -377,7 +419,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 				conditions: hydrantEventsOnly(src),
 			},
 			statement{sid: "WriteLogs", actions: []string{"logs:CreateLogStream", "logs:PutLogEvents"}, resources: inputs(pulumi.Sprintf("%s:*", logs.Arn))},
-		),
+		}, keyUse...)...),
 	}, p)
 	if err != nil {
 		return nil, fmt.Errorf("router %s: hydrate role policy: %w", name, err)
@@ -478,14 +520,15 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 
 	// Archive on the bus for replay.
 	archiveArgs := &cloudwatch.EventArchiveArgs{
-		EventSourceArn: bus.Arn,
-		Description:    pulumi.String("Hydrant events, for replay"),
-		EventPattern:   pulumi.String(sourcePattern(args.EventSource)),
+		EventSourceArn:   bus.Arn,
+		Description:      pulumi.String("Hydrant events, for replay"),
+		EventPattern:     pulumi.String(sourcePattern(args.EventSource)),
+		KmsKeyIdentifier: archiveKey.arnInput(),
 	}
 	if args.ArchiveRetentionDays > 0 {
 		archiveArgs.RetentionDays = pulumi.Int(args.ArchiveRetentionDays)
 	}
-	archive, err := cloudwatch.NewEventArchive(ctx, name+"-archive", archiveArgs, p)
+	archive, err := cloudwatch.NewEventArchive(ctx, name+"-archive", archiveArgs, p, pulumi.DependsOn(archiveKey.dependsOn()))
 	if err != nil {
 		return nil, fmt.Errorf("router %s: archive: %w", name, err)
 	}
@@ -514,9 +557,32 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	}
 
 	// S3 archive through Firehose, partitioned by stream name and event date.
-	s3Archive, err := newS3Archive(ctx, name, bus, account, args.EventSource, args.ArchiveObjectRetentionDays, tags, p)
+	s3Archive, err := newS3Archive(ctx, name, bus, account, args.EventSource, args.ArchiveObjectRetentionDays, enc.Firehose, bucketKey, tags, p)
 	if err != nil {
 		return nil, err
+	}
+	if bucketKey != nil && bucketKey.key != nil {
+		// Each role uses the key for its own bucket only; the consumers' roles writing failure
+		// objects and the redrive operator's role are the account's, admitted by their IAM
+		// policies through the account statement. Team accounts read their claim-checks.
+		uses := []bucketKeyUse{
+			{sid: "HydrateReadsFailures", principal: awsPrincipal(role.Arn), actions: []string{"kms:Decrypt"}, bucketArn: failures.Bucket.Arn},
+			{sid: "HydrateWritesClaimChecks", principal: awsPrincipal(role.Arn), actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, bucketArn: claims.Bucket.Arn},
+			{sid: "FirehoseWritesArchive", principal: awsPrincipal(s3Archive.role.Arn), actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, bucketArn: s3Archive.bucket.Bucket.Arn},
+		}
+		for _, rd := range args.ClaimCheckReaders {
+			uses = append(uses, bucketKeyUse{sid: "ReadClaimChecks" + rd.Account, principal: awsPrincipal(pulumi.String("arn:aws:iam::" + rd.Account + ":root")),
+				actions: []string{"kms:Decrypt"}, bucketArn: claims.Bucket.Arn})
+		}
+		if _, err := setKeyPolicy(ctx, name+"-bucket-key-policy", bucketKey.key, func(_, _ pulumi.StringOutput) []statement {
+			out := make([]statement, len(uses))
+			for i, u := range uses {
+				out[i] = u.statement()
+			}
+			return out
+		}, p); err != nil {
+			return nil, fmt.Errorf("router %s: %w", name, err)
+		}
 	}
 
 	// Schema registry.
@@ -557,6 +623,10 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	r.SchemaRegistryName = registry.Name
 	r.TargetDLQNames = pulumi.StringArray{catchAllTarget.DLQ.Name, s3Archive.target.DLQ.Name}.ToStringArrayOutput()
 	r.TargetDLQArns = []pulumi.StringOutput{catchAllTarget.DLQ.Arn, s3Archive.target.DLQ.Arn}
+	r.BucketKeyArn = pulumi.String("").ToStringOutput()
+	if bucketKey != nil {
+		r.BucketKeyArn = bucketKey.arn
+	}
 	r.watch = Watch{
 		Queues: []WatchedQueue{
 			{Label: name + "-intake-dlq", Name: intakeDLQ.Name},
@@ -593,7 +663,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 		"hydrateRoleName": r.HydrateRoleName, "hydrateRoleArn": r.HydrateRoleArn,
 		"catchAllQueueName": r.CatchAllQueueName, "catchAllQueueArn": r.CatchAllQueueArn, "catchAllRuleName": r.CatchAllRuleName,
 		"archiveRuleName": r.ArchiveRuleName, "eventArchiveName": r.EventArchiveName,
-		"schemaRegistryName": r.SchemaRegistryName, "targetDlqNames": r.TargetDLQNames,
+		"schemaRegistryName": r.SchemaRegistryName, "targetDlqNames": r.TargetDLQNames, "bucketKeyArn": r.BucketKeyArn,
 	}); err != nil {
 		return nil, err
 	}
@@ -664,6 +734,7 @@ func busRuleArns(busArn string) (string, error) {
 // s3Archive is the Firehose delivery of every event to an S3 bucket.
 type s3Archive struct {
 	bucket *secureBucket
+	role   *iam.Role // Firehose's
 	rule   *cloudwatch.EventRule
 	target *ruleTarget
 }
@@ -673,8 +744,8 @@ type s3Archive struct {
 // the date is the event's time (YYYY-MM-DD).
 const partitionQuery = `{stream: (.detail.streamArn | split("/") | .[1]), date: (.time | .[0:10])}`
 
-func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, account pulumi.StringOutput, source string, expireDays int, tags pulumi.StringMap, p pulumi.ResourceOption) (*s3Archive, error) {
-	bucket, err := newBucket(ctx, name+"-archive", bucketSpec{expireDays: expireDays, tags: tags}, p)
+func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, account pulumi.StringOutput, source string, expireDays int, firehoseKeyChoice string, bucketKey *cmk, tags pulumi.StringMap, p pulumi.ResourceOption) (*s3Archive, error) {
+	bucket, err := newBucket(ctx, name+"-archive", bucketSpec{expireDays: expireDays, tags: tags, kmsKey: bucketKey.arnInput()}, p)
 	if err != nil {
 		return nil, err
 	}
@@ -686,23 +757,45 @@ func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, ac
 	if err != nil {
 		return nil, fmt.Errorf("router %s: firehose role: %w", name, err)
 	}
+	fhStatements := []statement{{
+		sid:       "WriteArchive",
+		actions:   []string{"s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"},
+		resources: inputs(bucket.Bucket.Arn, pulumi.Sprintf("%s/*", bucket.Bucket.Arn)),
+	}}
+	if bucketKey != nil {
+		fhStatements = append(fhStatements, statement{sid: "UseBucketKey", actions: []string{"kms:Decrypt", "kms:GenerateDataKey"}, resources: inputs(bucketKey.arn)})
+	}
 	fhPolicy, err := iam.NewRolePolicy(ctx, name+"-firehose-policy", &iam.RolePolicyArgs{
-		Role: fhRole.Name,
-		Policy: policyJSON(statement{
-			sid:       "WriteArchive",
-			actions:   []string{"s3:AbortMultipartUpload", "s3:GetBucketLocation", "s3:GetObject", "s3:ListBucket", "s3:ListBucketMultipartUploads", "s3:PutObject"},
-			resources: inputs(bucket.Bucket.Arn, pulumi.Sprintf("%s/*", bucket.Bucket.Arn)),
-		}),
+		Role:   fhRole.Name,
+		Policy: policyJSON(fhStatements...),
 	}, p)
 	if err != nil {
 		return nil, fmt.Errorf("router %s: firehose policy: %w", name, err)
 	}
+	sse := &kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KeyType: pulumi.String("AWS_OWNED_CMK")}
+	streamDeps := []pulumi.Resource{fhPolicy}
+	switch firehoseKeyChoice {
+	case "":
+	case KeyCreate:
+		// Firehose uses the key through grants it creates with the deployer's permission when
+		// the stream is created (https://docs.aws.amazon.com/firehose/latest/dev/encryption.html),
+		// so the key policy needs no statement beyond the account's own.
+		key, err := newKey(ctx, name+"-firehose-key", "Hydrant: encrypts the archive delivery stream", tags, p)
+		if err != nil {
+			return nil, fmt.Errorf("router %s: %w", name, err)
+		}
+		pol, err := setKeyPolicy(ctx, name+"-firehose-key-policy", key, nil, p)
+		if err != nil {
+			return nil, fmt.Errorf("router %s: %w", name, err)
+		}
+		sse = &kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KeyType: pulumi.String("CUSTOMER_MANAGED_CMK"), KeyArn: key.Arn}
+		streamDeps = append(streamDeps, pol)
+	default:
+		sse = &kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KeyType: pulumi.String("CUSTOMER_MANAGED_CMK"), KeyArn: pulumi.String(firehoseKeyChoice)}
+	}
 	stream, err := kinesis.NewFirehoseDeliveryStream(ctx, name+"-archive-delivery", &kinesis.FirehoseDeliveryStreamArgs{
-		Destination: pulumi.String("extended_s3"),
-		ServerSideEncryption: &kinesis.FirehoseDeliveryStreamServerSideEncryptionArgs{
-			Enabled: pulumi.Bool(true),
-			KeyType: pulumi.String("AWS_OWNED_CMK"),
-		},
+		Destination:          pulumi.String("extended_s3"),
+		ServerSideEncryption: sse,
 		ExtendedS3Configuration: &kinesis.FirehoseDeliveryStreamExtendedS3ConfigurationArgs{
 			RoleArn:   fhRole.Arn,
 			BucketArn: bucket.Bucket.Arn,
@@ -736,7 +829,7 @@ func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, ac
 			},
 		},
 		Tags: tags,
-	}, p, pulumi.DependsOn([]pulumi.Resource{fhPolicy}))
+	}, p, pulumi.DependsOn(streamDeps))
 	if err != nil {
 		return nil, fmt.Errorf("router %s: archive delivery stream: %w", name, err)
 	}
@@ -769,5 +862,5 @@ func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, ac
 	if err != nil {
 		return nil, err
 	}
-	return &s3Archive{bucket: bucket, rule: rule, target: target}, nil
+	return &s3Archive{bucket: bucket, role: fhRole, rule: rule, target: target}, nil
 }

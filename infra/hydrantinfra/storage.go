@@ -82,7 +82,7 @@ func allowEventBridgeSend(q *sqs.Queue, ruleArn pulumi.StringOutput) statement {
 	}
 }
 
-// bucketSpec describes a bucket: SSE-S3 encrypted, public access blocked, owner-enforced
+// bucketSpec describes a bucket: SSE-S3 (or SSE-KMS with kmsKey) encrypted, public access blocked, owner-enforced
 // object ownership, a policy refusing non-TLS requests, objects expiring after expireDays
 // (0 keeps them).
 type bucketSpec struct {
@@ -90,6 +90,8 @@ type bucketSpec struct {
 	tags       pulumi.StringMap
 	// grants are statements added to the bucket policy, given the bucket's ARN.
 	grants func(bucketArn pulumi.StringOutput) []statement
+	// kmsKey is the customer-managed key of the bucket (SSE-KMS); nil keeps SSE-S3.
+	kmsKey pulumi.StringPtrInput
 }
 
 // secureBucket is a bucket with the resources that make it safe.
@@ -104,12 +106,17 @@ func newBucket(ctx *pulumi.Context, name string, spec bucketSpec, opts ...pulumi
 		return nil, fmt.Errorf("bucket %s: %w", name, err)
 	}
 	child := withOptions(opts, pulumi.DependsOn([]pulumi.Resource{b}))
+	sse := &s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs{SseAlgorithm: pulumi.String("AES256")}
+	if spec.kmsKey != nil {
+		sse = &s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs{
+			SseAlgorithm: pulumi.String("aws:kms"), KmsMasterKeyId: spec.kmsKey,
+		}
+	}
 	if _, err := s3.NewBucketServerSideEncryptionConfiguration(ctx, name+"-sse", &s3.BucketServerSideEncryptionConfigurationArgs{
 		Bucket: b.ID(),
 		Rules: s3.BucketServerSideEncryptionConfigurationRuleArray{&s3.BucketServerSideEncryptionConfigurationRuleArgs{
-			ApplyServerSideEncryptionByDefault: &s3.BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultArgs{
-				SseAlgorithm: pulumi.String("AES256"),
-			},
+			ApplyServerSideEncryptionByDefault: sse,
+			// Bucket Keys cut KMS calls (and make the bucket ARN the encryption context).
 			BucketKeyEnabled: pulumi.Bool(true),
 		}},
 	}, child...); err != nil {
