@@ -27,6 +27,9 @@ type RedriveOperatorArgs struct {
 	ArchiveBucketArn pulumi.StringInput
 	// ClaimCheckBucketArn is the bucket of offloaded records.
 	ClaimCheckBucketArn pulumi.StringInput
+	// BucketKeyArn is the buckets' customer-managed key (Router.BucketKeyArn); nil when the
+	// buckets use SSE-S3.
+	BucketKeyArn pulumi.StringInput
 	// Functions are the consumer functions' ARNs, Streams the Kinesis streams' ARNs.
 	Functions []pulumi.StringInput
 	Streams   []pulumi.StringInput
@@ -82,6 +85,9 @@ func NewRedriveOperator(ctx *pulumi.Context, name string, args *RedriveOperatorA
 	}
 	if args.ClaimCheckBucketArn != nil {
 		stmts = append(stmts, statement{sid: "ReadOffloadedRecords", actions: []string{"s3:GetObject"}, resources: inputs(pulumi.Sprintf("%s/*", args.ClaimCheckBucketArn))})
+	}
+	if args.BucketKeyArn != nil {
+		stmts = append(stmts, statement{sid: "DecryptObjects", actions: []string{"kms:Decrypt"}, resources: inputs(args.BucketKeyArn)})
 	}
 	if len(args.Functions) > 0 {
 		stmts = append(stmts,

@@ -75,6 +75,8 @@ var RedriveActions = []string{
 	"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
 	// read the archive and the claim-check objects
 	"s3:ListBucket", "s3:GetObject",
+	// decrypt them, when the buckets use a customer-managed key (hydrant:router.encryption.buckets)
+	"kms:Decrypt",
 	// invoke the consumers, with the batch size of their mappings
 	"lambda:InvokeFunction", "lambda:ListEventSourceMappings",
 	// put records back on a Kinesis stream

@@ -55,6 +55,17 @@ type RouterConfig struct {
 	// SubscriberAccounts is the former name of that opt-in, refused with an explanation so
 	// that nobody keeps it without knowing what it grants.
 	SubscriberAccounts []string `json:"subscriberAccounts"`
+	// Encryption chooses customer-managed keys; every field empty keeps AWS-owned keys.
+	Encryption EncryptionConfig `json:"encryption"`
+}
+
+// EncryptionConfig is hydrant:router.encryption: for each part, "create" (the stack creates
+// the key and its policy), a KMS key ARN (the operator's key), or nothing (AWS-owned key).
+type EncryptionConfig struct {
+	Bus      string `json:"bus"`
+	Archive  string `json:"archive"`
+	Firehose string `json:"firehose"`
+	Buckets  string `json:"buckets"`
 }
 
 // StreamSourceConfig is one entry of hydrant:streamSources.
@@ -316,6 +327,13 @@ func (v *validator) validate(cfg *Config) {
 	for i, a := range r.RuleCreatorAccounts {
 		if !accountIDPattern.MatchString(a) {
 			v.fail(fmt.Sprintf("%s.ruleCreatorAccounts[%d]", k, i), quote(a), "not a 12-digit account ID")
+		}
+	}
+	for _, f := range []struct{ key, value string }{
+		{"bus", r.Encryption.Bus}, {"archive", r.Encryption.Archive}, {"firehose", r.Encryption.Firehose}, {"buckets", r.Encryption.Buckets},
+	} {
+		if hydrantinfra.ValidateKeyChoice(f.value) != nil {
+			v.fail(k+".encryption."+f.key, quote(f.value), `must be "create" or a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID); leave it out for AWS-owned keys`)
 		}
 	}
 

@@ -172,10 +172,13 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		ArchiveObjectRetentionDays: rc.ArchiveObjectRetentionDays,
 		CatchAllAlarmThreshold:     rc.CatchAllAlarmThreshold,
 		RuleCreatorAccounts:        rc.RuleCreatorAccounts,
-		ClaimCheckReaders:          claimCheckReaders(cfg, streamArns),
-		TrustedStreams:             trustedStreams(cfg),
-		Schemas:                    regSchemas,
-		Tags:                       tags,
+		Encryption: hydrantinfra.Encryption{
+			Bus: rc.Encryption.Bus, Archive: rc.Encryption.Archive, Firehose: rc.Encryption.Firehose, Buckets: rc.Encryption.Buckets,
+		},
+		ClaimCheckReaders: claimCheckReaders(cfg, streamArns),
+		TrustedStreams:    trustedStreams(cfg),
+		Schemas:           regSchemas,
+		Tags:              tags,
 	})
 	if err != nil {
 		return nil, err
@@ -191,6 +194,9 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 			return hydrantinfra.DestinationSNS, router.IntakeTopicArn, router.IntakeTopicKeyArn
 		}
 		// S3 is the default: the failure record then carries the batch's payload.
+		if cfg.Router.Encryption.Buckets != "" {
+			return hydrantinfra.DestinationS3, router.FailureBucketArn, router.BucketKeyArn
+		}
 		return hydrantinfra.DestinationS3, router.FailureBucketArn, nil
 	}
 	for _, sc := range cfg.StreamSources {
@@ -415,6 +421,9 @@ func deployRedriveOperator(ctx *pulumi.Context, cfg *Config, router *hydrantinfr
 		ArchiveBucketArn:    pulumi.Sprintf("arn:aws:s3:::%s", router.ArchiveBucketName),
 		ClaimCheckBucketArn: pulumi.Sprintf("arn:aws:s3:::%s", router.ClaimCheckBucketName),
 		Tags:                tags,
+	}
+	if cfg.Router.Encryption.Buckets != "" {
+		args.BucketKeyArn = router.BucketKeyArn
 	}
 	for _, n := range names {
 		src := sources[n]

@@ -265,6 +265,40 @@ func TestSNSDestinationGrantsTheTopicKey(t *testing.T) {
 	}
 }
 
+// hydrant:router.encryption reaches the router, and whoever writes failure objects or reads
+// the buckets (the consumer, the redrive operator) may use the buckets' key.
+func TestEncryptionConfigReachesTheStack(t *testing.T) {
+	const brought = "arn:aws:kms:us-east-1:123456789012:key/0000aaaa-bbbb-cccc-dddd-eeeeffff0000"
+	rec, err := plan.Run("hydrant", "cmk", map[string]string{
+		"hydrant:router":        `{"encryption":{"bus":"create","archive":"create","firehose":"` + brought + `","buckets":"create"}}`,
+		"hydrant:streamSources": `[{"name":"orders","streamArn":"arn:aws:kinesis:us-east-1:123456789012:stream/orders","consumerFunctionName":"f","consumerRoleName":"r"}]`,
+	}, nil, stack.Program(code))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := rec.Plan()
+	for _, v := range p.Check() {
+		t.Error(v)
+	}
+	busKey := "arn:aws:kms:us-east-1:123456789012:key/" + find(t, p, "aws:kms/key:Key", "hydrant-bus-key").ID
+	if got := find(t, p, "aws:cloudwatch/eventBus:EventBus", "hydrant-bus").Inputs["kmsKeyIdentifier"]; got != busKey {
+		t.Errorf("bus kmsKeyIdentifier = %v, want %s", got, busKey)
+	}
+	find(t, p, "aws:kms/key:Key", "hydrant-archive-key")
+	if _, ok := p.Find("aws:kms/key:Key", "hydrant-firehose-key"); ok {
+		t.Error("a Firehose key was created although one was brought")
+	}
+	bucketKey := "arn:aws:kms:us-east-1:123456789012:key/" + find(t, p, "aws:kms/key:Key", "hydrant-bucket-key").ID
+	consumer := find(t, p, "aws:iam/rolePolicy:RolePolicy", "orders-consumer-policy").Inputs["policy"].(string)
+	if want := `"Sid":"EncryptFailures","Effect":"Allow","Action":["kms:GenerateDataKey","kms:Decrypt"],"Resource":["` + bucketKey + `"]`; !strings.Contains(consumer, want) {
+		t.Errorf("consumer policy lacks %s:\n%s", want, consumer)
+	}
+	redrive := find(t, p, "aws:iam/rolePolicy:RolePolicy", "hydrant-redrive-policy").Inputs["policy"].(string)
+	if want := `"Sid":"DecryptObjects","Effect":"Allow","Action":["kms:Decrypt"],"Resource":["` + bucketKey + `"]`; !strings.Contains(redrive, want) {
+		t.Errorf("redrive policy lacks %s:\n%s", want, redrive)
+	}
+}
+
 // The redrive operator of the demo stack may read exactly the stack's queues (the catch-all
 // queue, the teams' queues, every target's DLQ), the archive and the claim-check objects, and
 // may invoke exactly the consumers and put on exactly the Kinesis stream.
