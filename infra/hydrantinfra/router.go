@@ -778,7 +778,7 @@ func newS3Archive(ctx *pulumi.Context, name string, bus *cloudwatch.EventBus, ac
 	case "":
 	case KeyCreate:
 		// Firehose uses the key through grants it creates with the deployer's permission when
-		// the stream is created (https://docs.aws.amazon.com/firehose/latest/dev/encryption.html),
+		// the stream is created (https://docs.aws.amazon.com/firehose/latest/APIReference/API_DeliveryStreamEncryptionConfigurationInput.html),
 		// so the key policy needs no statement beyond the account's own.
 		key, err := newKey(ctx, name+"-firehose-key", "Hydrant: encrypts the archive delivery stream", tags, p)
 		if err != nil {
