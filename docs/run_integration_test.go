@@ -61,15 +61,27 @@ func need(t *testing.T, tool, how string) {
 	}
 }
 
+// readerEnv is the environment of a reader running the page's commands from a shell: the
+// machine user's AWS profile is not the page's, and the make variables of `make test` (which
+// runs these tests) would make an inner `make demo` print "Entering directory" on stdout.
+func readerEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		for _, p := range []string{"AWS_PROFILE=", "MAKELEVEL=", "MAKEFLAGS=", "MFLAGS="} {
+			if strings.HasPrefix(kv, p) {
+				return true
+			}
+		}
+		return false
+	})
+}
+
 // shell runs a bash script in dir with hydrant on the PATH; it returns the combined output
 // (one pipe, so the order is the order the commands wrote in) and the exit code.
 func shell(ctx context.Context, t *testing.T, dir, script string, env ...string) (string, int) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = dir
-	// The machine user's AWS profile is not the page's: the commands get the page's environment.
-	cmd.Env = slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "AWS_PROFILE=") })
-	cmd.Env = append(cmd.Env, "PATH="+hydrantPath(t))
+	cmd.Env = append(readerEnv(), "PATH="+hydrantPath(t))
 	cmd.Env = append(cmd.Env, env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -263,6 +275,7 @@ func TestMakeDemo(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "make", "demo")
 	cmd.Dir = r
+	cmd.Env = readerEnv()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
