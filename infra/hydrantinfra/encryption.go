@@ -42,6 +42,7 @@ func (e Encryption) validate() error {
 	var errs []error
 	for _, f := range []struct{ name, v string }{{"Bus", e.Bus}, {"Archive", e.Archive}, {"Firehose", e.Firehose}, {"Buckets", e.Buckets}} {
 		if err := ValidateKeyChoice(f.v); err != nil {
+			//lint:ignore ST1005 the message starts with the field it names, spelt as in the Go struct
 			errs = append(errs, fmt.Errorf("Encryption.%s: %w", f.name, err))
 		}
 	}
