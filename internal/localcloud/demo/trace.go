@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
 )
@@ -207,6 +208,24 @@ func (t *Tracer) Poll(ctx context.Context) error {
 	return nil
 }
 
+// receive is ReceiveMessage, tried again a few times: goaws, loaded by test binaries running
+// beside the demo, now and then answers a receive with a truncated body (a 200 the SDK cannot
+// deserialize), and the watch should not end on one such answer.
+func (t *Tracer) receive(ctx context.Context, in *sqs.ReceiveMessageInput) (*sqs.ReceiveMessageOutput, error) {
+	pause := backoff.Exponential{Base: 100 * time.Millisecond, Max: time.Second}
+	for attempt := 1; ; attempt++ {
+		out, err := t.sqs.ReceiveMessage(ctx, in)
+		if err == nil || attempt == 4 || ctx.Err() != nil {
+			return out, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(pause.Delay(attempt)):
+		}
+	}
+}
+
 func (t *Tracer) drainQueue(ctx context.Context, tg Target, url, name string, dlq bool) error {
 	t.mu.Lock()
 	keep, keepFor := t.keep[url], t.keepFor
@@ -216,7 +235,7 @@ func (t *Tracer) drainQueue(ctx context.Context, tg Target, url, name string, dl
 		if keep {
 			in.VisibilityTimeout = int32(keepFor / time.Second)
 		}
-		out, err := t.sqs.ReceiveMessage(ctx, in)
+		out, err := t.receive(ctx, in)
 		if err != nil {
 			return fmt.Errorf("receive from %s: %w", name, err)
 		}
