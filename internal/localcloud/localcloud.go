@@ -153,28 +153,11 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		opts: opts, log: opts.Logger.With("component", "localcloud"), region: e.Region,
 		functions: map[string]*function{}, schemas: map[string]map[string]Schema{}, firehoses: map[string]DeliveryStream{},
 	}
-	busLn, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
+	lns, err := listen(opts.Host, "EventBridge", "S3", "SQS", "Lambda")
 	if err != nil {
-		return nil, fmt.Errorf("start local cloud: EventBridge listener: %w", err)
+		return nil, fmt.Errorf("start local cloud: %w", err)
 	}
-	s3Ln, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
-	if err != nil {
-		busLn.Close()
-		return nil, fmt.Errorf("start local cloud: S3 listener: %w", err)
-	}
-	sqsLn, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
-	if err != nil {
-		busLn.Close()
-		s3Ln.Close()
-		return nil, fmt.Errorf("start local cloud: SQS listener: %w", err)
-	}
-	lambdaLn, err := net.Listen("tcp", net.JoinHostPort(opts.Host, "0"))
-	if err != nil {
-		busLn.Close()
-		s3Ln.Close()
-		sqsLn.Close()
-		return nil, fmt.Errorf("start local cloud: Lambda listener: %w", err)
-	}
+	busLn, s3Ln, sqsLn, lambdaLn := lns[0], lns[1], lns[2], lns[3]
 	c.busURL = "http://" + busLn.Addr().String()
 	c.s3URL = "http://" + s3Ln.Addr().String()
 	c.sqsURL = "http://" + sqsLn.Addr().String()
@@ -198,10 +181,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		sqsProxy, err = sqsjson.New(e.SQS, c.sqs)
 	}
 	if err != nil {
-		busLn.Close()
-		s3Ln.Close()
-		sqsLn.Close()
-		lambdaLn.Close()
+		closeAll(lns)
 		return nil, fmt.Errorf("start local cloud: %w", err)
 	}
 	c.bus = eventbus.New(eventbus.Options{
@@ -231,6 +211,27 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 		}()
 	}
 	return c, nil
+}
+
+// listen opens one loopback listener on a free port per endpoint name, or none: on an error
+// the ones already open are closed.
+func listen(host string, names ...string) ([]net.Listener, error) {
+	lns := make([]net.Listener, 0, len(names))
+	for _, name := range names {
+		ln, err := net.Listen("tcp", net.JoinHostPort(host, "0"))
+		if err != nil {
+			closeAll(lns)
+			return nil, fmt.Errorf("%s listener: %w", name, err)
+		}
+		lns = append(lns, ln)
+	}
+	return lns, nil
+}
+
+func closeAll(lns []net.Listener) {
+	for _, ln := range lns {
+		ln.Close()
+	}
 }
 
 // Endpoints are the local cloud's endpoints: the emulators', with EventBridge served by the
