@@ -34,7 +34,6 @@ func main() {
 		os.Exit(1)
 	}
 	metrics := emf.New("Hydrant", map[string]string{"FunctionName": os.Getenv("AWS_LAMBDA_FUNCTION_NAME")})
-	handler := intake.NewHandler(svc, log, metrics, os.Stdout,
-		intake.WithMessageConcurrency(cfg.MessageConcurrency), intake.WithDeadlineMargin(cfg.DeadlineMargin))
+	handler := intake.NewHandler(svc, log, metrics, os.Stdout, cfg.HandlerOptions())
 	lambda.Start(handler.Handle)
 }

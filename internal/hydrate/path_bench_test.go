@@ -184,7 +184,7 @@ func hydratePath(b *testing.B, size, records int, data func(i, size int) []byte,
 				recs[i] = ktypes.Record{SequenceNumber: aws.String(seq(i)), PartitionKey: aws.String("o-" + strconv.Itoa(i)), ApproximateArrivalTimestamp: &now, Data: tc.data(i, tc.size)}
 			}
 			msg := failureOf(b, tc.records)
-			h := hydrate.New(hydrate.Config{Kinesis: streams.NewKinesisReader(memKinesis{recs})})
+			h := hydrate.New(hydrate.Config{Kinesis: streams.NewKinesisReader(memKinesis{recs}, streams.Options{})})
 			tr, body := &busTransport{}, &bodyOnly{}
 			var api publish.EventsAPI = eventBridge(tr)
 			if !sdk {
@@ -271,7 +271,7 @@ func BenchmarkHydratePeakHeap(b *testing.B) {
 	const n, size = 10000, 100 << 10
 	kc := kinesis.New(kinesis.Options{Region: "eu-west-1", Credentials: aws.AnonymousCredentials{}, BaseEndpoint: aws.String("http://kinesis.bench"),
 		HTTPClient: &http.Client{Transport: &sdkKinesis{n: n, size: size, data: binaryRecord}}, RetryMaxAttempts: 1})
-	h := hydrate.New(hydrate.Config{Kinesis: streams.NewKinesisReader(kc)})
+	h := hydrate.New(hydrate.Config{Kinesis: streams.NewKinesisReader(kc, streams.Options{})})
 	pub, err := publish.New(eventBridge(&busTransport{}), publish.Config{EventBusName: "hydrant-bus"})
 	if err != nil {
 		b.Fatal(err)

@@ -59,7 +59,7 @@ func BenchmarkHandle10000(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	h := intake.NewHandler(svc, log, emf.New("Hydrant", nil), io.Discard)
+	h := intake.NewHandler(svc, log, emf.New("Hydrant", nil), io.Discard, intake.HandlerOptions{})
 	ev := events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m", Body: body}}}
 
 	var peak atomic.Uint64
@@ -137,7 +137,7 @@ func BenchmarkHandleBatchConcurrency(b *testing.B) {
 	}
 	for _, n := range []int{1, 4} {
 		b.Run(fmt.Sprintf("messages-at-once=%d", n), func(b *testing.B) {
-			h := intake.NewHandler(svc, log, emf.New("Hydrant", nil), io.Discard, intake.WithMessageConcurrency(n))
+			h := intake.NewHandler(svc, log, emf.New("Hydrant", nil), io.Discard, intake.HandlerOptions{MessageConcurrency: n})
 			for b.Loop() {
 				resp, err := h.Handle(context.Background(), ev)
 				if err != nil || len(resp.BatchItemFailures) != 0 {

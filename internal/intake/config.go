@@ -38,6 +38,16 @@ type Config struct {
 	IntakeDLQURL string
 }
 
+// HandlerOptions are the handler options the configuration asks for: a margin configured
+// as 0 means none.
+func (c Config) HandlerOptions() HandlerOptions {
+	o := HandlerOptions{MessageConcurrency: c.MessageConcurrency, DeadlineMargin: c.DeadlineMargin}
+	if o.DeadlineMargin == 0 {
+		o.DeadlineMargin = NoDeadlineMargin
+	}
+	return o
+}
+
 // Environment variable names, documented in docs/deployment.md.
 const (
 	EnvEventBus           = "HYDRANT_EVENT_BUS"

@@ -62,3 +62,25 @@ func TestConfigFromEnv(t *testing.T) {
 		})
 	}
 }
+
+// The handler options carry the configured values; a margin configured as 0s stays none
+// rather than becoming the options' zero-value default.
+func TestConfigHandlerOptions(t *testing.T) {
+	for _, tt := range []struct {
+		margin string
+		want   HandlerOptions
+	}{
+		{margin: "", want: HandlerOptions{MessageConcurrency: 3, DeadlineMargin: DefaultDeadlineMargin}},
+		{margin: "2s", want: HandlerOptions{MessageConcurrency: 3, DeadlineMargin: 2 * time.Second}},
+		{margin: "0s", want: HandlerOptions{MessageConcurrency: 3, DeadlineMargin: NoDeadlineMargin}},
+	} {
+		env := map[string]string{EnvEventBus: "b", EnvMessageConcurrency: "3", EnvDeadlineMargin: tt.margin}
+		cfg, err := ConfigFromEnv(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.HandlerOptions(); got != tt.want {
+			t.Errorf("margin %q: got %+v, want %+v", tt.margin, got, tt.want)
+		}
+	}
+}

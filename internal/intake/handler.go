@@ -58,8 +58,8 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 	s := &Services{
 		Hydrator: hydrate.New(hydrate.Config{
 			Admit:    admit,
-			Kinesis:  streams.NewKinesisReader(kinesis.NewFromConfig(awsCfg), streams.WithRetryer(retryer), streams.WithLogger(log)),
-			DynamoDB: streams.NewDynamoDBReader(dynamodbstreams.NewFromConfig(awsCfg), streams.WithRetryer(retryer), streams.WithLogger(log)),
+			Kinesis:  streams.NewKinesisReader(kinesis.NewFromConfig(awsCfg), streams.Options{Retryer: retryer, Logger: log}),
+			DynamoDB: streams.NewDynamoDBReader(dynamodbstreams.NewFromConfig(awsCfg), streams.Options{Retryer: retryer, Logger: log}),
 			Objects:  s3c,
 			Source:   cfg.Source,
 			Logger:   log,
@@ -126,28 +126,30 @@ const (
 	DefaultDeadlineMargin     = 10 * time.Second
 )
 
-// HandlerOption configures a Handler.
-type HandlerOption func(*Handler)
+// NoDeadlineMargin as HandlerOptions.DeadlineMargin starts messages up to the deadline.
+const NoDeadlineMargin time.Duration = -1
 
-// WithMessageConcurrency sets how many messages of a batch are handled at once (default 4).
-// Reads of different shards proceed side by side; reads of one shard share its throughput.
-func WithMessageConcurrency(n int) HandlerOption {
-	return func(h *Handler) { h.concurrency = max(n, 1) }
-}
-
-// WithDeadlineMargin sets the time before the invocation's deadline under which no message is
-// started (default 10 s, at most a quarter of the invocation's time): such messages are
-// reported as batch item failures, untouched, and SQS redelivers them to a later invocation.
-func WithDeadlineMargin(d time.Duration) HandlerOption {
-	return func(h *Handler) { h.margin = max(d, 0) }
+// HandlerOptions tune a Handler. Zero values take the defaults.
+type HandlerOptions struct {
+	// MessageConcurrency is how many messages of a batch are handled at once (default 4).
+	// Reads of different shards proceed side by side; reads of one shard share its throughput.
+	MessageConcurrency int
+	// DeadlineMargin is the time before the invocation's deadline under which no message is
+	// started (default 10 s, at most a quarter of the invocation's time; NoDeadlineMargin:
+	// none): such messages are reported as batch item failures, untouched, and SQS redelivers
+	// them to a later invocation.
+	DeadlineMargin time.Duration
 }
 
 // NewHandler returns the handler; metrics are written to out as EMF records.
-func NewHandler(svc *Services, log *slog.Logger, metrics *emf.Metrics, out io.Writer, opts ...HandlerOption) *Handler {
+func NewHandler(svc *Services, log *slog.Logger, metrics *emf.Metrics, out io.Writer, opts HandlerOptions) *Handler {
 	h := &Handler{svc: svc, log: log, metrics: metrics, out: out, now: time.Now,
 		concurrency: DefaultMessageConcurrency, margin: DefaultDeadlineMargin}
-	for _, o := range opts {
-		o(h)
+	if opts.MessageConcurrency > 0 {
+		h.concurrency = opts.MessageConcurrency
+	}
+	if opts.DeadlineMargin != 0 {
+		h.margin = max(opts.DeadlineMargin, 0)
 	}
 	return h
 }

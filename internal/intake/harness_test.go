@@ -42,7 +42,7 @@ type harnessOptions struct {
 	// frontDynamoDBStreams wraps DynamoDB Local's URL for the function's stream reads; nil: direct.
 	frontDynamoDBStreams func(t *testing.T, dynamoDBURL string) string
 	// handler configures the handler (concurrency, deadline margin).
-	handler []intake.HandlerOption
+	handler intake.HandlerOptions
 	// env adds to the function's environment (HYDRANT_TRUSTED_STREAMS, HYDRANT_INTAKE_DLQ_URL).
 	env map[string]string
 }
@@ -88,7 +88,7 @@ func newHarness(t *testing.T, o harnessOptions) *harness {
 	if h.svc, err = intake.NewServices(awsCfg, cfg, log); err != nil {
 		t.Fatal(err)
 	}
-	h.handler = intake.NewHandler(h.svc, log, emf.New("Hydrant", map[string]string{"FunctionName": "hydrate"}), &h.metrics, o.handler...)
+	h.handler = intake.NewHandler(h.svc, log, emf.New("Hydrant", map[string]string{"FunctionName": "hydrate"}), &h.metrics, o.handler)
 	return h
 }
 

@@ -348,7 +348,7 @@ func TestIntegrityDeadline(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var slowStream string // set once the streams exist
 			h := newHarness(t, harnessOptions{
-				handler: []intake.HandlerOption{intake.WithMessageConcurrency(tc.concurrency), intake.WithDeadlineMargin(2 * time.Second)},
+				handler: intake.HandlerOptions{MessageConcurrency: tc.concurrency, DeadlineMargin: 2 * time.Second},
 				frontKinesis: func(t *testing.T, kinesisURL string) string {
 					p, url := faultproxy.Start(t, kinesisURL)
 					p.Add(&faultproxy.Rule{Operation: "GetRecords",

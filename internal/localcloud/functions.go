@@ -98,7 +98,7 @@ func Functions() map[string]FunctionFactory {
 			}
 			metrics := emf.New("Hydrant", map[string]string{"FunctionName": env.Name})
 			// EMF records go where Lambda would print them: the function's log.
-			return Handler(intake.NewHandler(svc, env.Logger, metrics, slogWriter{env.Logger}).Handle), nil
+			return Handler(intake.NewHandler(svc, env.Logger, metrics, slogWriter{env.Logger}, cfg.HandlerOptions()).Handle), nil
 		},
 		DemoConsumerPackage: func(ctx context.Context, env FunctionEnv) (Function, error) {
 			return Handler(poison.Consumer{Log: env.Logger, Getenv: env.Getenv}.Handle), nil

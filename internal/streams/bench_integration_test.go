@@ -29,7 +29,7 @@ func BenchmarkKinesisReadEmulator(b *testing.B) {
 				data[i] = bytes.Repeat([]byte{byte(i)}, sz.size)
 			}
 			seqs := s.put(b, data)
-			rd := streams.NewKinesisReader(client)
+			rd := streams.NewKinesisReader(client, streams.Options{})
 			r := streams.Range{StreamARN: s.arn, ShardID: s.shardID(b, 0), StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[len(seqs)-1], BatchSize: len(seqs)}
 			b.Run("reader", func(b *testing.B) {
 				b.SetBytes(int64(sz.size * sz.records))
@@ -81,7 +81,7 @@ func BenchmarkDynamoDBReadEmulator(b *testing.B) {
 			if len(raw) != sz.records {
 				b.Fatalf("stream holds %d records, want %d", len(raw), sz.records)
 			}
-			rd := streams.NewDynamoDBReader(tb.streams)
+			rd := streams.NewDynamoDBReader(tb.streams, streams.Options{})
 			r := streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[len(raw)-1]), BatchSize: len(raw)}
 			b.SetBytes(int64(sz.size * sz.records))
 			measure(b, sz.records, func() int { return readAll(b, rd, r) })

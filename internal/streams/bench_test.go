@@ -87,7 +87,7 @@ func BenchmarkKinesisReadInMemory(b *testing.B) {
 	for _, sz := range benchSizes {
 		b.Run("plain/"+sz.name, func(b *testing.B) {
 			recs := memRecords(sz.records, sz.size, func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, sz.size) })
-			rd := streams.NewKinesisReader(memKinesis{recs})
+			rd := streams.NewKinesisReader(memKinesis{recs}, streams.Options{})
 			r := streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/bench", ShardID: "shardId-000000000000", StartSequenceNumber: *recs[0].SequenceNumber, EndSequenceNumber: *recs[len(recs)-1].SequenceNumber, BatchSize: len(recs)}
 			b.SetBytes(int64(sz.size * sz.records))
 			measure(b, sz.records, func() int { return readAll(b, rd, r) })
@@ -101,7 +101,7 @@ func BenchmarkKinesisReadInMemory(b *testing.B) {
 			agg := kpltest.Aggregate(users)
 			aggregates := max(1, sz.records/perAggregate)
 			recs := memRecords(aggregates, len(agg), func(int) []byte { return agg })
-			rd := streams.NewKinesisReader(memKinesis{recs})
+			rd := streams.NewKinesisReader(memKinesis{recs}, streams.Options{})
 			r := streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/bench", ShardID: "shardId-000000000000", StartSequenceNumber: *recs[0].SequenceNumber, EndSequenceNumber: *recs[len(recs)-1].SequenceNumber, BatchSize: len(recs)}
 			b.SetBytes(int64(sz.size * perAggregate * aggregates))
 			measure(b, perAggregate*aggregates, func() int { return readAll(b, rd, r) })
@@ -140,7 +140,7 @@ func BenchmarkDynamoDBReadInMemory(b *testing.B) {
 					SequenceNumber: aws.String(fmt.Sprintf("%021d", i+1)), Keys: map[string]stypes.AttributeValue{"pk": img["pk"]}, NewImage: img, OldImage: img, StreamViewType: stypes.StreamViewTypeNewAndOldImages,
 				}}
 			}
-			rd := streams.NewDynamoDBReader(memDynamoDB{recs})
+			rd := streams.NewDynamoDBReader(memDynamoDB{recs}, streams.Options{})
 			r := streams.Range{StreamARN: "arn:aws:dynamodb:ddblocal:000000000000:table/T/stream/x", ShardID: "shardId-1", StartSequenceNumber: fmt.Sprintf("%021d", 1), EndSequenceNumber: fmt.Sprintf("%021d", len(recs)), BatchSize: len(recs)}
 			b.SetBytes(int64(sz.size * sz.records))
 			measure(b, sz.records, func() int { return readAll(b, rd, r) })
@@ -197,7 +197,7 @@ func (l lazyKinesis) GetRecords(_ context.Context, in *kinesis.GetRecordsInput, 
 // live heap sampled during the read stays near one 10 MiB page.
 func BenchmarkKinesisReadPeakHeap(b *testing.B) {
 	const n, size = 10000, 100 << 10
-	rd := streams.NewKinesisReader(lazyKinesis{n: n, size: size})
+	rd := streams.NewKinesisReader(lazyKinesis{n: n, size: size}, streams.Options{})
 	r := streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/bench", ShardID: "shardId-000000000000", StartSequenceNumber: fmt.Sprintf("4968065330681963532880996996322252273867328970298700%04d", 0), EndSequenceNumber: fmt.Sprintf("4968065330681963532880996996322252273867328970298700%04d", n-1), BatchSize: n}
 	var peak uint64
 	var ms runtime.MemStats

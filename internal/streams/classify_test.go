@@ -75,7 +75,7 @@ func TestUnreadableReasons(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			calls := 0
 			api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs: seqs}, iterErr: tc.iterErr, recordsErr: tc.recordsErr, recordsOK: tc.recordsOK, calls: &calls}
-			got, rep := collect(t, streams.NewKinesisReader(api, streams.WithPageLimit(2), testLogger(t)), rng)
+			got, rep := collect(t, streams.NewKinesisReader(api, streams.Options{PageLimit: 2, Logger: testLogger(t)}), rng)
 			if len(got) != tc.wantRead {
 				t.Fatalf("read %d records, want %d", len(got), tc.wantRead)
 			}
@@ -86,7 +86,7 @@ func TestUnreadableReasons(t *testing.T) {
 	t.Run("other errors are returned", func(t *testing.T) {
 		calls := 0
 		api := scriptedKinesis{shortSeqShard: shortSeqShard{seqs: seqs}, iterErr: apiErr("InvalidArgumentException", "Invalid ShardId"), calls: &calls}
-		_, err := streams.NewKinesisReader(api, testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
+		_, err := streams.NewKinesisReader(api, streams.Options{Logger: testLogger(t)}).Read(context.Background(), rng, func(streams.Record) error { return nil })
 		var ae smithy.APIError
 		if !errors.As(err, &ae) || ae.ErrorCode() != "InvalidArgumentException" {
 			t.Fatalf("err = %v, want the InvalidArgumentException", err)
@@ -95,7 +95,7 @@ func TestUnreadableReasons(t *testing.T) {
 
 	t.Run("dynamodb", func(t *testing.T) {
 		r := streams.Range{StreamARN: "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/2026-11-28T19:10:56.474", ShardID: "shardId-00000001795893056493-973c0bbd", StartSequenceNumber: "000000000000000000007", EndSequenceNumber: "000000000000000000009", BatchSize: 3}
-		_, rep := collect(t, streams.NewDynamoDBReader(scriptedDynamoDB{apiErr("ResourceNotFoundException", "Requested resource not found: Stream: "+r.StreamARN+" not found")}, testLogger(t)), r)
+		_, rep := collect(t, streams.NewDynamoDBReader(scriptedDynamoDB{apiErr("ResourceNotFoundException", "Requested resource not found: Stream: "+r.StreamARN+" not found")}, streams.Options{Logger: testLogger(t)}), r)
 		assertMissing(t, rep, streams.Missing{ShardID: r.ShardID, StartSequenceNumber: r.StartSequenceNumber, EndSequenceNumber: r.EndSequenceNumber, Count: 3, Reason: streams.ReasonStreamNotFound, Detail: "ResourceNotFoundException"})
 	})
 }
@@ -120,7 +120,7 @@ func TestAccessRefusedIsNotGone(t *testing.T) {
 				} else {
 					api.recordsErr = apiErr(code, "refused")
 				}
-				rep, err := streams.NewKinesisReader(api, streams.WithPageLimit(2), streams.WithRetryer(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, 2)), testLogger(t)).Read(context.Background(), rng, func(streams.Record) error { return nil })
+				rep, err := streams.NewKinesisReader(api, streams.Options{PageLimit: 2, Retryer: streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, 2), Logger: testLogger(t)}).Read(context.Background(), rng, func(streams.Record) error { return nil })
 				var ae smithy.APIError
 				if !errors.As(err, &ae) || ae.ErrorCode() != code {
 					t.Fatalf("err = %v, want the %s returned", err, code)
@@ -133,7 +133,7 @@ func TestAccessRefusedIsNotGone(t *testing.T) {
 	}
 	t.Run("dynamodb AccessDeniedException", func(t *testing.T) {
 		r := streams.Range{StreamARN: "arn:aws:dynamodb:us-east-1:123456789012:table/T/stream/2026-11-28T19:10:56.474", ShardID: "shardId-00000001795893056493-973c0bbd", StartSequenceNumber: "000000000000000000007", EndSequenceNumber: "000000000000000000009", BatchSize: 3}
-		rep, err := streams.NewDynamoDBReader(scriptedDynamoDB{apiErr("AccessDeniedException", "User is not authorized to perform: dynamodb:GetShardIterator")}, testLogger(t)).Read(context.Background(), r, func(streams.Record) error { return nil })
+		rep, err := streams.NewDynamoDBReader(scriptedDynamoDB{apiErr("AccessDeniedException", "User is not authorized to perform: dynamodb:GetShardIterator")}, streams.Options{Logger: testLogger(t)}).Read(context.Background(), r, func(streams.Record) error { return nil })
 		var ae smithy.APIError
 		if !errors.As(err, &ae) || ae.ErrorCode() != "AccessDeniedException" || len(rep.Missing) != 0 {
 			t.Fatalf("err = %v, missing %+v; want the AccessDeniedException and nothing missing", err, rep.Missing)

@@ -20,7 +20,7 @@ import (
 type shardFixture struct {
 	shard  string
 	seqs   []string
-	reader func(t *testing.T, opts ...streams.Option) reader
+	reader func(t *testing.T, opts streams.Options) reader
 	rng    func(from, to, batchSize int) streams.Range
 	// key identifies record i in what the reader returns.
 	key func(r streams.Record) string
@@ -30,7 +30,7 @@ func kinesisFixture(t *testing.T, n int) shardFixture {
 	client := emulators.Get(t).KinesisClient()
 	s := newKinesisStream(t, client, 1)
 	f := shardFixture{shard: s.shardID(t, 0), seqs: s.put(t, numbered("c", n))}
-	f.reader = func(t *testing.T, opts ...streams.Option) reader { return kinesisReader(t, client, opts...) }
+	f.reader = func(t *testing.T, opts streams.Options) reader { return kinesisReader(t, client, opts) }
 	f.rng = func(from, to, batch int) streams.Range {
 		return streams.Range{StreamARN: s.arn, ShardID: f.shard, StartSequenceNumber: f.seqs[from], EndSequenceNumber: f.seqs[to], BatchSize: batch}
 	}
@@ -47,7 +47,7 @@ func dynamoDBFixture(t *testing.T, n int) shardFixture {
 	for _, r := range tb.records(t) {
 		f.seqs = append(f.seqs, aws.ToString(r.Dynamodb.SequenceNumber))
 	}
-	f.reader = func(t *testing.T, opts ...streams.Option) reader { return ddbReader(t, tb.streams, opts...) }
+	f.reader = func(t *testing.T, opts streams.Options) reader { return ddbReader(t, tb.streams, opts) }
 	f.rng = func(from, to, batch int) streams.Range {
 		return streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: f.seqs[from], EndSequenceNumber: f.seqs[to], BatchSize: batch}
 	}
@@ -87,25 +87,21 @@ func TestReaderConformance(t *testing.T) {
 				{"batch size unknown", 30, 35, 0, 4},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
-					var opts []streams.Option
-					if tc.pageLimit > 0 {
-						opts = append(opts, streams.WithPageLimit(tc.pageLimit))
-					}
-					got, rep := collect(t, f.reader(t, opts...), f.rng(tc.from, tc.to, tc.batch))
+					got, rep := collect(t, f.reader(t, streams.Options{PageLimit: tc.pageLimit}), f.rng(tc.from, tc.to, tc.batch))
 					want(t, got, tc.from, tc.to)
 					assertComplete(t, rep, tc.to-tc.from+1)
 				})
 			}
 
 			t.Run("batch size larger than the range", func(t *testing.T) {
-				got, rep := collect(t, f.reader(t), f.rng(10, 19, 13))
+				got, rep := collect(t, f.reader(t, streams.Options{}), f.rng(10, 19, 13))
 				want(t, got, 10, 19)
 				assertMissing(t, rep, streams.Missing{ShardID: f.shard, StartSequenceNumber: f.seqs[10], EndSequenceNumber: f.seqs[19], Count: 3, Reason: streams.ReasonNotFound, Detail: "held 10 records, batch size 13"})
 			})
 
 			t.Run("batch size smaller than the range", func(t *testing.T) {
 				// The read stops at the batch size: the ESM's batch was that long.
-				got, rep := collect(t, f.reader(t, streams.WithPageLimit(4)), f.rng(10, 19, 6))
+				got, rep := collect(t, f.reader(t, streams.Options{PageLimit: 4}), f.rng(10, 19, 6))
 				want(t, got, 10, 15)
 				assertComplete(t, rep, 6)
 			})
@@ -113,7 +109,7 @@ func TestReaderConformance(t *testing.T) {
 			t.Run("callback error", func(t *testing.T) {
 				stop := errors.New("stop")
 				calls := 0
-				rep, err := f.reader(t, streams.WithPageLimit(3)).Read(context.Background(), f.rng(0, 20, 21), func(streams.Record) error {
+				rep, err := f.reader(t, streams.Options{PageLimit: 3}).Read(context.Background(), f.rng(0, 20, 21), func(streams.Record) error {
 					calls++
 					if calls == 5 {
 						return stop
@@ -126,7 +122,7 @@ func TestReaderConformance(t *testing.T) {
 			})
 
 			t.Run("end before start", func(t *testing.T) {
-				_, err := f.reader(t).Read(context.Background(), f.rng(5, 4, 2), func(streams.Record) error { return nil })
+				_, err := f.reader(t, streams.Options{}).Read(context.Background(), f.rng(5, 4, 2), func(streams.Record) error { return nil })
 				if !errors.Is(err, streams.ErrInvalidRange) {
 					t.Fatalf("err = %v, want ErrInvalidRange", err)
 				}

@@ -42,17 +42,17 @@ type DynamoDBReader struct {
 
 // NewDynamoDBReader returns a reader over client, with the reader's retryer
 // set on each call.
-func NewDynamoDBReader(client DynamoDBStreamsAPI, opts ...Option) *DynamoDBReader {
-	o := newOptions(opts)
+func NewDynamoDBReader(client DynamoDBStreamsAPI, opts Options) *DynamoDBReader {
+	o := opts.withDefaults()
 	lim := loopLimits{maxLimit: dynamoDBMaxLimit, defaultLimit: dynamoDBMaxLimit, maxEmptyPages: dynamoDBMaxEmptyPages, maxRestarts: 3}
-	if o.limit > 0 {
-		lim.maxLimit, lim.defaultLimit = min(o.limit, dynamoDBMaxLimit), min(o.limit, dynamoDBMaxLimit)
+	if o.PageLimit > 0 {
+		lim.maxLimit, lim.defaultLimit = min(o.PageLimit, dynamoDBMaxLimit), min(o.PageLimit, dynamoDBMaxLimit)
 	}
-	retryer := o.retryer
+	retryer := o.Retryer
 	return &DynamoDBReader{
 		api: dynamoDBShards{client: client, withRetryer: func(opt *dynamodbstreams.Options) { opt.Retryer = retryer }},
 		lim: lim,
-		log: o.log,
+		log: o.Logger,
 	}
 }
 

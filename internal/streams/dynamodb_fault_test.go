@@ -88,7 +88,7 @@ func TestDynamoDBFaults(t *testing.T) {
 		p, client := proxied(t)
 		refused := p.Add(&faultproxy.Rule{Operation: "GetShardIterator", Match: bodyHas(`"AT_SEQUENCE_NUMBER"`), Respond: faultproxy.StreamsTrimmedDataAccess().Responder()})
 		p.Add(&faultproxy.Rule{Operation: "GetRecords", Respond: streamsTrimHorizon(seqOf(raw[8]))})
-		got, rep := collect(t, ddbReader(t, client, streams.WithPageLimit(4)), rng(3, 20))
+		got, rep := collect(t, ddbReader(t, client, streams.Options{PageLimit: 4}), rng(3, 20))
 		assertDDBRecords(t, got, raw[8:21])
 		before := new(big.Int)
 		before.SetString(seqOf(raw[8]), 10)
@@ -106,7 +106,7 @@ func TestDynamoDBFaults(t *testing.T) {
 		calls := 0
 		p.Add(&faultproxy.Rule{Operation: "GetRecords", Times: 1, Match: func(*faultproxy.Request) bool { calls++; return calls == 2 }, Respond: faultproxy.StreamsTrimmedDataAccess().Responder()})
 		p.Add(&faultproxy.Rule{Operation: "GetRecords", Match: func(*faultproxy.Request) bool { return calls >= 2 }, Respond: streamsTrimHorizon(seqOf(raw[12]))})
-		got, rep := collect(t, ddbReader(t, client, streams.WithPageLimit(4)), rng(2, 25))
+		got, rep := collect(t, ddbReader(t, client, streams.Options{PageLimit: 4}), rng(2, 25))
 		want := append(append([]stypes.Record{}, raw[2:6]...), raw[12:26]...)
 		assertDDBRecords(t, got, want)
 		from, to := new(big.Int), new(big.Int)
@@ -121,7 +121,7 @@ func TestDynamoDBFaults(t *testing.T) {
 		p, client := proxied(t)
 		calls := 0
 		expired := p.Add(&faultproxy.Rule{Operation: "GetRecords", Match: func(*faultproxy.Request) bool { calls++; return calls == 1 || calls == 4 }, Respond: faultproxy.StreamsExpiredIterator().Responder()})
-		got, rep := collect(t, ddbReader(t, client, streams.WithPageLimit(5)), rng(1, 22))
+		got, rep := collect(t, ddbReader(t, client, streams.Options{PageLimit: 5}), rng(1, 22))
 		assertDDBRecords(t, got, raw[1:23])
 		assertComplete(t, rep, 22)
 		if expired.Hits() != 2 || p.Calls("GetShardIterator") != 3 {
@@ -133,7 +133,7 @@ func TestDynamoDBFaults(t *testing.T) {
 		p, client := proxied(t)
 		calls := 0
 		p.Add(&faultproxy.Rule{Operation: "GetRecords", Match: func(*faultproxy.Request) bool { calls++; return calls%3 != 0 }, Respond: streamsEmptyPage})
-		got, rep := collect(t, ddbReader(t, client, streams.WithPageLimit(6)), rng(0, 29))
+		got, rep := collect(t, ddbReader(t, client, streams.Options{PageLimit: 6}), rng(0, 29))
 		assertDDBRecords(t, got, raw[0:30])
 		assertComplete(t, rep, 30)
 	})

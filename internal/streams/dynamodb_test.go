@@ -87,8 +87,9 @@ func (tb ddbTable) put(t testing.TB, item map[string]dtypes.AttributeValue) {
 
 func seqOf(r stypes.Record) string { return aws.ToString(r.Dynamodb.SequenceNumber) }
 
-func ddbReader(t testing.TB, client streams.DynamoDBStreamsAPI, opts ...streams.Option) *streams.DynamoDBReader {
-	return streams.NewDynamoDBReader(client, append([]streams.Option{testLogger(t)}, opts...)...)
+func ddbReader(t testing.TB, client streams.DynamoDBStreamsAPI, opts streams.Options) *streams.DynamoDBReader {
+	opts.Logger = testLogger(t)
+	return streams.NewDynamoDBReader(client, opts)
 }
 
 // An item with every attribute type.
@@ -145,7 +146,7 @@ func TestDynamoDBEveryTypeInsertModifyRemove(t *testing.T) {
 	if len(raw) != 3 {
 		t.Fatalf("stream has %d records, want 3", len(raw))
 	}
-	got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[2]), BatchSize: 3})
+	got, rep := collect(t, ddbReader(t, tb.streams, streams.Options{}), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[2]), BatchSize: 3})
 	assertComplete(t, rep, 3)
 	if len(got) != 3 {
 		t.Fatalf("got %d records", len(got))
@@ -211,25 +212,21 @@ func TestDynamoDBRanges(t *testing.T) {
 		{"last records", 120, 129, 4},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var opts []streams.Option
-			if tc.pageLimit > 0 {
-				opts = append(opts, streams.WithPageLimit(tc.pageLimit))
-			}
-			got, rep := collect(t, ddbReader(t, tb.streams, opts...), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[tc.from]), EndSequenceNumber: seqOf(raw[tc.to]), BatchSize: tc.to - tc.from + 1})
+			got, rep := collect(t, ddbReader(t, tb.streams, streams.Options{PageLimit: tc.pageLimit}), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[tc.from]), EndSequenceNumber: seqOf(raw[tc.to]), BatchSize: tc.to - tc.from + 1})
 			assertComplete(t, rep, tc.to-tc.from+1)
 			assertDDBRecords(t, got, raw[tc.from:tc.to+1])
 		})
 	}
 
 	t.Run("batch size larger than what the open shard holds", func(t *testing.T) {
-		got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[125]), EndSequenceNumber: seqOf(raw[129]), BatchSize: 7})
+		got, rep := collect(t, ddbReader(t, tb.streams, streams.Options{}), streams.Range{StreamARN: tb.arn, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[125]), EndSequenceNumber: seqOf(raw[129]), BatchSize: 7})
 		assertDDBRecords(t, got, raw[125:130])
 		assertMissing(t, rep, streams.Missing{ShardID: tb.shard, StartSequenceNumber: seqOf(raw[125]), EndSequenceNumber: seqOf(raw[129]), Count: 2, Reason: streams.ReasonNotFound, Detail: "held 5 records, batch size 7"})
 	})
 
 	t.Run("shard not found", func(t *testing.T) {
 		shard := "shardId-00000001795893056493-00000000"
-		got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: tb.arn, ShardID: shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[1]), BatchSize: 2})
+		got, rep := collect(t, ddbReader(t, tb.streams, streams.Options{}), streams.Range{StreamARN: tb.arn, ShardID: shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[1]), BatchSize: 2})
 		if len(got) != 0 {
 			t.Fatalf("got %d records", len(got))
 		}
@@ -238,7 +235,7 @@ func TestDynamoDBRanges(t *testing.T) {
 
 	t.Run("stream not found", func(t *testing.T) {
 		gone := tb.arn[:len(tb.arn)-3] + "999" // another stream label of the same table: never created
-		got, rep := collect(t, ddbReader(t, tb.streams), streams.Range{StreamARN: gone, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[4]), BatchSize: 5})
+		got, rep := collect(t, ddbReader(t, tb.streams, streams.Options{}), streams.Range{StreamARN: gone, ShardID: tb.shard, StartSequenceNumber: seqOf(raw[0]), EndSequenceNumber: seqOf(raw[4]), BatchSize: 5})
 		if len(got) != 0 {
 			t.Fatalf("got %d records", len(got))
 		}

@@ -20,7 +20,7 @@ func ExampleKinesisReader_Read() {
 		fmt.Println(err)
 		return
 	}
-	reader := streams.NewKinesisReader(kinesis.NewFromConfig(cfg))
+	reader := streams.NewKinesisReader(kinesis.NewFromConfig(cfg), streams.Options{})
 	batch := streams.Range{
 		StreamARN:           "arn:aws:kinesis:eu-west-1:123456789012:stream/orders",
 		ShardID:             "shardId-000000000003",

@@ -53,18 +53,18 @@ type KinesisReader struct {
 
 // NewKinesisReader returns a reader over client. Its calls go through the
 // reader's retryer (set per call, so the client's own is left alone).
-func NewKinesisReader(client KinesisAPI, opts ...Option) *KinesisReader {
-	o := newOptions(opts)
+func NewKinesisReader(client KinesisAPI, opts Options) *KinesisReader {
+	o := opts.withDefaults()
 	lim := loopLimits{maxLimit: kinesisMaxLimit, defaultLimit: kinesisDefaultLimit, maxEmptyPages: kinesisMaxEmptyPages, maxRestarts: 3,
 		pageBytes: kinesisPageBytes, probeRecords: kinesisProbeRecords}
-	if o.limit > 0 {
-		lim.maxLimit, lim.defaultLimit = min(o.limit, kinesisMaxLimit), min(o.limit, kinesisMaxLimit)
+	if o.PageLimit > 0 {
+		lim.maxLimit, lim.defaultLimit = min(o.PageLimit, kinesisMaxLimit), min(o.PageLimit, kinesisMaxLimit)
 	}
-	retryer := o.retryer
+	retryer := o.Retryer
 	return &KinesisReader{
 		api: kinesisShards{client: client, withRetryer: func(opt *kinesis.Options) { opt.Retryer = retryer }},
 		lim: lim,
-		log: o.log,
+		log: o.Logger,
 	}
 }
 

@@ -59,8 +59,8 @@ func bodyHas(s string) func(*faultproxy.Request) bool {
 }
 
 // fastRetryer keeps retry tests short; the backoff policy itself is unit tested.
-func fastRetryer(attempts int) streams.Option {
-	return streams.WithRetryer(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, attempts))
+func fastRetryer(attempts int) streams.Options {
+	return streams.Options{Retryer: streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, attempts)}
 }
 
 func TestKinesisThrottling(t *testing.T) {
@@ -72,7 +72,7 @@ func TestKinesisThrottling(t *testing.T) {
 		throttle := p.Fail("GetRecords", 3, faultproxy.KinesisThroughputExceeded(f.shard, f.stream.name, "000000000000"))
 		iterThrottle := p.Fail("GetShardIterator", 1, faultproxy.KinesisThroughputExceeded(f.shard, f.stream.name, "000000000000"))
 		// The default retryer: DefaultBackoff's 200 ms steps.
-		got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(10)), f.rng(3, 27))
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 10}), f.rng(3, 27))
 		assertKinesisData(t, got, f.seqs[3:28], f.data[3:28])
 		assertComplete(t, rep, 25)
 		if throttle.Hits() != 3 || iterThrottle.Hits() != 1 {
@@ -89,7 +89,7 @@ func TestKinesisThrottling(t *testing.T) {
 		p.Fail("GetShardIterator", 1, faultproxy.InternalFailure()) // retried, but not a throttle
 		var n atomic.Int64
 		retryer := streams.CountThrottles(streams.NewRetryer(backoff.Exponential{Base: time.Millisecond, Max: 10 * time.Millisecond}, 5), &n)
-		got, rep := collect(t, kinesisReader(t, client, streams.WithRetryer(retryer)), f.rng(0, 9))
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{Retryer: retryer}), f.rng(0, 9))
 		assertKinesisData(t, got, f.seqs[0:10], f.data[0:10])
 		assertComplete(t, rep, 10)
 		if n.Load() != 2 {
@@ -123,7 +123,7 @@ func TestKinesisExpiredIterator(t *testing.T) {
 		p, client := f.proxied(t)
 		rule := p.Fail("GetRecords", 1, expired)
 		at := p.Add(&faultproxy.Rule{Operation: "GetShardIterator", Match: bodyHas(`"StartingSequenceNumber":"` + f.seqs[4] + `"`)})
-		got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(6)), f.rng(4, 21))
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 6}), f.rng(4, 21))
 		assertKinesisData(t, got, f.seqs[4:22], f.data[4:22])
 		assertComplete(t, rep, 18)
 		if rule.Hits() != 1 || at.Hits() != 2 {
@@ -137,7 +137,7 @@ func TestKinesisExpiredIterator(t *testing.T) {
 		rule := p.Add(&faultproxy.Rule{Operation: "GetRecords", Times: 1, Match: func(*faultproxy.Request) bool { calls++; return calls == 3 }, Respond: expired.Responder()})
 		// Pages of 5 from record 2: the third page would start at record 12.
 		after := p.Add(&faultproxy.Rule{Operation: "GetShardIterator", Match: bodyHas(`"ShardIteratorType":"AFTER_SEQUENCE_NUMBER","StartingSequenceNumber":"` + f.seqs[11] + `"`)})
-		got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(5)), f.rng(2, 26))
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 5}), f.rng(2, 26))
 		assertKinesisData(t, got, f.seqs[2:27], f.data[2:27])
 		assertComplete(t, rep, 25)
 		if rule.Hits() != 1 || after.Hits() != 1 {
@@ -148,7 +148,7 @@ func TestKinesisExpiredIterator(t *testing.T) {
 	t.Run("expiring without end", func(t *testing.T) {
 		p, client := f.proxied(t)
 		p.Fail("GetRecords", 0, expired)
-		_, err := kinesisReader(t, client).Read(context.Background(), f.rng(0, 5), func(streams.Record) error { return nil })
+		_, err := kinesisReader(t, client, streams.Options{}).Read(context.Background(), f.rng(0, 5), func(streams.Record) error { return nil })
 		var eie *ktypes.ExpiredIteratorException
 		if !errors.As(err, &eie) || !strings.Contains(err.Error(), "without progress") {
 			t.Fatalf("err = %v, want ExpiredIteratorException after repeated expiry", err)
@@ -207,7 +207,7 @@ func TestKinesisEmptyPages(t *testing.T) {
 	p, client := f.proxied(t)
 	calls := 0
 	empties := p.Add(&faultproxy.Rule{Operation: "GetRecords", Match: func(*faultproxy.Request) bool { calls++; return calls%2 == 1 }, Respond: emptyPage})
-	got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(4)), f.rng(1, 20))
+	got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 4}), f.rng(1, 20))
 	assertKinesisData(t, got, f.seqs[1:21], f.data[1:21])
 	assertComplete(t, rep, 20)
 	if empties.Hits() < 5 {
@@ -264,7 +264,7 @@ func TestKinesisTrimmed(t *testing.T) {
 				refuseAT(p, tc.from)
 			}
 			trimBelow(t, p, tc.horizon)
-			got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(6)), f.rng(tc.from, tc.to))
+			got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 6}), f.rng(tc.from, tc.to))
 			first := max(tc.from, tc.horizon)
 			if first <= tc.to {
 				assertKinesisData(t, got, f.seqs[first:tc.to+1], f.data[first:tc.to+1])
@@ -292,7 +292,7 @@ func TestKinesisTrimmed(t *testing.T) {
 		p, client := f.proxied(t)
 		empties := p.Add(&faultproxy.Rule{Operation: "GetRecords", Times: 100, Respond: emptyPage})
 		trimBelow(t, p, 12)
-		got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(6)), f.rng(5, 24))
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 6}), f.rng(5, 24))
 		assertKinesisData(t, got, f.seqs[12:25], f.data[12:25])
 		assertMissing(t, rep, streams.Missing{ShardID: f.shard, StartSequenceNumber: f.seqs[5], EndSequenceNumber: seqPlus(12, -1), Count: 7, Reason: streams.ReasonTrimmed, Detail: "100 consecutive empty pages"})
 		if empties.Hits() != 100 {
@@ -308,7 +308,7 @@ func TestKinesisTrimmed(t *testing.T) {
 		client := emulators.Get(t).KinesisClient()
 		r := f.rng(5, 9)
 		r.StartSequenceNumber = seqPlus(5, 1)
-		got, rep := collect(t, kinesisReader(t, client), r)
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), r)
 		if len(got) != 0 {
 			t.Fatalf("got %d records", len(got))
 		}

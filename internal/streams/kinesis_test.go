@@ -53,11 +53,7 @@ func TestKinesisRanges(t *testing.T) {
 		{name: "to the shard's last record", from: 120, to: 134, pageLimit: 4, batchSize: 15},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var opts []streams.Option
-			if tc.pageLimit > 0 {
-				opts = append(opts, streams.WithPageLimit(tc.pageLimit))
-			}
-			rd := kinesisReader(t, client, opts...)
+			rd := kinesisReader(t, client, streams.Options{PageLimit: tc.pageLimit})
 			got, rep := collect(t, rd, streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[tc.from], EndSequenceNumber: seqs[tc.to], BatchSize: tc.batchSize})
 			want := append(append([][]byte{}, data...), numbered("late", 5)...)
 			assertKinesisData(t, got, seqs[tc.from:tc.to+1], want[tc.from:tc.to+1])
@@ -71,7 +67,7 @@ func TestKinesisRanges(t *testing.T) {
 	}
 
 	t.Run("shard not found", func(t *testing.T) {
-		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: "shardId-000000000009", StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[1], BatchSize: 2})
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: "shardId-000000000009", StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[1], BatchSize: 2})
 		if len(got) != 0 {
 			t.Fatalf("got %d records", len(got))
 		}
@@ -92,7 +88,7 @@ func TestKinesisRanges(t *testing.T) {
 			t.Fatal(err)
 		}
 		shard := "shardId-000000000000"
-		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: gone.arn, ShardID: shard, StartSequenceNumber: goneSeqs[0], EndSequenceNumber: goneSeqs[2], BatchSize: 3})
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: gone.arn, ShardID: shard, StartSequenceNumber: goneSeqs[0], EndSequenceNumber: goneSeqs[2], BatchSize: 3})
 		if len(got) != 0 {
 			t.Fatalf("got %d records from a deleted stream", len(got))
 		}
@@ -102,7 +98,7 @@ func TestKinesisRanges(t *testing.T) {
 
 func TestKinesisInvalidRange(t *testing.T) {
 	t.Parallel()
-	rd := streams.NewKinesisReader(emulators.Get(t).KinesisClient())
+	rd := streams.NewKinesisReader(emulators.Get(t).KinesisClient(), streams.Options{})
 	base := streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/x", ShardID: "shardId-000000000000", StartSequenceNumber: "10", EndSequenceNumber: "9", BatchSize: 1}
 	for _, tc := range []struct {
 		name string
@@ -147,12 +143,12 @@ func TestKinesisData(t *testing.T) {
 	seqs := s.put(t, data)
 
 	t.Run("every byte value", func(t *testing.T) {
-		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[1], EndSequenceNumber: seqs[257], BatchSize: 257})
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[1], EndSequenceNumber: seqs[257], BatchSize: 257})
 		assertKinesisData(t, got, seqs[1:258], data[1:258])
 		assertComplete(t, rep, 257)
 	})
 	t.Run("1 MiB record", func(t *testing.T) {
-		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[257], EndSequenceNumber: seqs[259], BatchSize: 3})
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[257], EndSequenceNumber: seqs[259], BatchSize: 3})
 		assertKinesisData(t, got, seqs[257:260], data[257:260])
 		assertComplete(t, rep, 3)
 		if len(got[1].Kinesis.Data) != 1<<20 {
@@ -169,7 +165,7 @@ func TestKinesisTenThousandRecords(t *testing.T) {
 	shard := s.shardID(t, 0)
 	data := numbered("tenk", 10002)
 	seqs := s.put(t, data)
-	got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[1], EndSequenceNumber: seqs[10000], BatchSize: 10000})
+	got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[1], EndSequenceNumber: seqs[10000], BatchSize: 10000})
 	assertKinesisData(t, got, seqs[1:10001], data[1:10001])
 	assertComplete(t, rep, 10000)
 }
@@ -198,7 +194,7 @@ func TestKinesisParentShardAfterSplit(t *testing.T) {
 		{"up to the parent's last record", 20, 29},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, rep := collect(t, kinesisReader(t, client, streams.WithPageLimit(4)), streams.Range{StreamARN: s.arn, ShardID: parent, StartSequenceNumber: seqs[tc.from], EndSequenceNumber: seqs[tc.to], BatchSize: tc.to - tc.from + 1})
+			got, rep := collect(t, kinesisReader(t, client, streams.Options{PageLimit: 4}), streams.Range{StreamARN: s.arn, ShardID: parent, StartSequenceNumber: seqs[tc.from], EndSequenceNumber: seqs[tc.to], BatchSize: tc.to - tc.from + 1})
 			assertKinesisData(t, got, seqs[tc.from:tc.to+1], before[tc.from:tc.to+1])
 			assertComplete(t, rep, tc.to-tc.from+1)
 		})
@@ -206,7 +202,7 @@ func TestKinesisParentShardAfterSplit(t *testing.T) {
 	t.Run("range past the closed parent's end", func(t *testing.T) {
 		// A batch size larger than what the parent holds: the closed shard
 		// ends the read and the shortfall is reported.
-		got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: parent, StartSequenceNumber: seqs[25], EndSequenceNumber: after[0], BatchSize: 8})
+		got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: parent, StartSequenceNumber: seqs[25], EndSequenceNumber: after[0], BatchSize: 8})
 		assertKinesisData(t, got, seqs[25:30], before[25:30])
 		next := new(big.Int)
 		next.SetString(seqs[29], 10)
@@ -231,7 +227,7 @@ func TestKinesisKPL(t *testing.T) {
 	data := [][]byte{[]byte("plain"), kpltest.Aggregate(users), corrupt, []byte("tail")}
 	seqs := s.put(t, data)
 
-	got, rep := collect(t, kinesisReader(t, client), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[2], BatchSize: 3})
+	got, rep := collect(t, kinesisReader(t, client, streams.Options{}), streams.Range{StreamARN: s.arn, ShardID: shard, StartSequenceNumber: seqs[0], EndSequenceNumber: seqs[2], BatchSize: 3})
 	// BatchSize counts Kinesis records: 3, yielding 1 + 5 + 1 records.
 	assertComplete(t, rep, 3)
 	if len(got) != 7 {

@@ -164,7 +164,7 @@ func TestSequenceNumbersComparedAsIntegers(t *testing.T) {
 		{"99", "101", 3, "99,100,101"},
 	} {
 		var got []string
-		rep, err := streams.NewKinesisReader(shard, streams.WithPageLimit(2)).Read(context.Background(), streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/s", ShardID: "shardId-000000000000", StartSequenceNumber: tc.start, EndSequenceNumber: tc.end, BatchSize: tc.batch}, func(r streams.Record) error {
+		rep, err := streams.NewKinesisReader(shard, streams.Options{PageLimit: 2}).Read(context.Background(), streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/s", ShardID: "shardId-000000000000", StartSequenceNumber: tc.start, EndSequenceNumber: tc.end, BatchSize: tc.batch}, func(r streams.Record) error {
 			got = append(got, r.SequenceNumber)
 			return nil
 		})
@@ -179,7 +179,7 @@ func TestTrimmedHeadAndClosedShard(t *testing.T) {
 	// at 15, before the range's end: two missing parts, the shortfall of
 	// 9 - 6 = 3 on the last (only the total is known).
 	shard := shortSeqShard{seqs: []string{"10", "11", "12", "13", "14", "15"}, closed: true}
-	got, rep := collect(t, streams.NewKinesisReader(shard, testLogger(t)), streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/s", ShardID: "shardId-000000000000", StartSequenceNumber: "5", EndSequenceNumber: "20", BatchSize: 9})
+	got, rep := collect(t, streams.NewKinesisReader(shard, streams.Options{Logger: testLogger(t)}), streams.Range{StreamARN: "arn:aws:kinesis:us-east-1:000000000000:stream/s", ShardID: "shardId-000000000000", StartSequenceNumber: "5", EndSequenceNumber: "20", BatchSize: 9})
 	if len(got) != 6 || got[0].SequenceNumber != "10" || got[5].SequenceNumber != "15" {
 		t.Fatalf("got %d records", len(got))
 	}

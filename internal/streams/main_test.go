@@ -183,10 +183,12 @@ func assertMissing(t testing.TB, rep streams.Report, want ...streams.Missing) {
 func fmtSscan(s string, v *int64) (int, error) { return fmt.Sscan(s, v) }
 
 // testLogger sends the reader's logs to the test's output.
-func testLogger(t testing.TB) streams.Option {
-	return streams.WithLogger(slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})))
+func testLogger(t testing.TB) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
-func kinesisReader(t testing.TB, client streams.KinesisAPI, opts ...streams.Option) *streams.KinesisReader {
-	return streams.NewKinesisReader(client, append([]streams.Option{testLogger(t)}, opts...)...)
+// kinesisReader is a reader logging to the test's output.
+func kinesisReader(t testing.TB, client streams.KinesisAPI, opts streams.Options) *streams.KinesisReader {
+	opts.Logger = testLogger(t)
+	return streams.NewKinesisReader(client, opts)
 }

@@ -6,33 +6,24 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 )
 
-// Option configures a reader.
-type Option func(*options)
-
-type options struct {
-	retryer aws.Retryer
-	log     *slog.Logger
-	limit   int
+// Options configure a reader. Zero values take the defaults.
+type Options struct {
+	// Retryer is what the reader's calls retry with (default:
+	// NewRetryer(DefaultBackoff(), DefaultMaxAttempts)).
+	Retryer aws.Retryer
+	// Logger gets the reader's logs (default slog.Default()).
+	Logger *slog.Logger
+	// PageLimit caps the GetRecords Limit. The reader otherwise asks for what
+	// is left of the batch, up to the service maximum.
+	PageLimit int
 }
 
-// WithRetryer replaces the retryer the reader's calls use (default:
-// NewRetryer(DefaultBackoff(), DefaultMaxAttempts)).
-func WithRetryer(r aws.Retryer) Option { return func(o *options) { o.retryer = r } }
-
-// WithLogger sets the logger (default: slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
-
-// WithPageLimit caps the GetRecords Limit. The reader otherwise asks for
-// what is left of the batch, up to the service maximum.
-func WithPageLimit(n int) Option { return func(o *options) { o.limit = n } }
-
-func newOptions(opts []Option) options {
-	o := options{log: slog.Default()}
-	for _, fn := range opts {
-		fn(&o)
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
 	}
-	if o.retryer == nil {
-		o.retryer = NewRetryer(DefaultBackoff(), DefaultMaxAttempts)
+	if o.Retryer == nil {
+		o.Retryer = NewRetryer(DefaultBackoff(), DefaultMaxAttempts)
 	}
 	return o
 }
