@@ -83,6 +83,7 @@ type Cloud struct {
 	s3proxy   *s3notify.Proxy
 	s3URL     string
 	sqsURL    string
+	sqsFront  *sqsjson.Endpoint // runs the message move tasks goaws lacks
 	lambdaURL string
 	servers   []*http.Server
 	mappings  *mappings
@@ -179,6 +180,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	var sqsProxy *sqsjson.Endpoint
 	if err == nil {
 		sqsProxy, err = sqsjson.New(e.SQS, c.sqs)
+		c.sqsFront = sqsProxy
 	}
 	if err != nil {
 		closeAll(lns)
@@ -321,6 +323,7 @@ func (c *Cloud) Close(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
+	c.sqsFront.Close()
 	return errors.Join(errs...)
 }
 

@@ -25,6 +25,7 @@ import (
 type Endpoint struct {
 	proxy *httputil.ReverseProxy
 	ops   map[string]operation
+	moves *moveTasks
 }
 
 type operation func(ctx context.Context, body []byte) (any, error)
@@ -49,7 +50,8 @@ func New(goaws string, c *sqs.Client) (*Endpoint, error) {
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("SQS endpoint %q is not a URL", goaws)
 	}
-	return &Endpoint{proxy: httputil.NewSingleHostReverseProxy(u), ops: map[string]operation{
+	moves := newMoveTasks(c)
+	return &Endpoint{proxy: httputil.NewSingleHostReverseProxy(u), moves: moves, ops: map[string]operation{
 		"CreateQueue":             call(c.CreateQueue),
 		"DeleteQueue":             call(c.DeleteQueue),
 		"ListQueues":              call(c.ListQueues),
@@ -63,8 +65,15 @@ func New(goaws string, c *sqs.Client) (*Endpoint, error) {
 		"DeleteMessage":           call(c.DeleteMessage),
 		"DeleteMessageBatch":      call(c.DeleteMessageBatch),
 		"ChangeMessageVisibility": call(c.ChangeMessageVisibility),
+		// goaws has no message move tasks: the endpoint runs them (movetask.go).
+		"StartMessageMoveTask":  moves.start,
+		"ListMessageMoveTasks":  moves.list,
+		"CancelMessageMoveTask": moves.cancelTask,
 	}}, nil
 }
+
+// Close stops the running message move tasks; what they had not moved stays in the source.
+func (s *Endpoint) Close() { s.moves.close() }
 
 func (s *Endpoint) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op, isJSON := strings.CutPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
@@ -132,7 +141,16 @@ func dropNulls(v any) any {
 // that SDKs use to name SQS's legacy error codes.
 func writeError(w http.ResponseWriter, err error) {
 	code, msg, status := "InternalFailure", err.Error(), http.StatusInternalServerError
+	var typed *apiError
 	var ae smithy.APIError
+	if errors.As(err, &typed) {
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.Header().Set("X-Amzn-Query-Error", typed.code+";Sender")
+		w.WriteHeader(typed.status)
+		b, _ := json.Marshal(map[string]string{"__type": "com.amazonaws.sqs#" + typed.shape, "message": typed.msg})
+		_, _ = w.Write(b)
+		return
+	}
 	if errors.As(err, &ae) {
 		code, msg = ae.ErrorCode(), ae.ErrorMessage()
 		if ae.ErrorFault() != smithy.FaultServer {
