@@ -9,8 +9,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
-// ObjectGetter is the part of the S3 client Fetch needs; *s3.Client implements it.
-type ObjectGetter interface {
+// S3API is the part of the S3 client Fetch needs; *s3.Client implements it.
+type S3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
@@ -18,7 +18,7 @@ type ObjectGetter interface {
 // match the event's. It reads at most Size+1 bytes, so an object that grew is refused without
 // being read whole. The reader needs s3:GetObject on the key: Hydrant grants a team account the
 // keys of its own streams (docs/teams.md).
-func (o *Offload) Fetch(ctx context.Context, client ObjectGetter) ([]byte, error) {
+func (o *Offload) Fetch(ctx context.Context, client S3API) ([]byte, error) {
 	if o.Size < 0 {
 		return nil, fmt.Errorf("offloaded record s3://%s/%s: size %d is negative", o.Bucket, o.Key, o.Size)
 	}
@@ -40,7 +40,7 @@ func (o *Offload) Fetch(ctx context.Context, client ObjectGetter) ([]byte, error
 // FetchOffloaded puts an offloaded record's data back into the event in one call: it fetches
 // the object (Offload.Fetch, size and SHA-256 checked) and restores the record (Restore). A
 // record that is not offloaded is left as it is.
-func (d *RecordHydrated) FetchOffloaded(ctx context.Context, client ObjectGetter) error {
+func (d *RecordHydrated) FetchOffloaded(ctx context.Context, client S3API) error {
 	if d.Offload == nil {
 		return nil
 	}
@@ -52,7 +52,7 @@ func (d *RecordHydrated) FetchOffloaded(ctx context.Context, client ObjectGetter
 }
 
 // FetchOffloaded puts the carried record's offloaded data back, as RecordHydrated's does.
-func (d *RecordHydrationFailed) FetchOffloaded(ctx context.Context, client ObjectGetter) error {
+func (d *RecordHydrationFailed) FetchOffloaded(ctx context.Context, client S3API) error {
 	if d.Offload == nil {
 		return nil
 	}

@@ -26,8 +26,8 @@ type Reader interface {
 	Read(ctx context.Context, r streams.Range, fn func(streams.Record) error) (streams.Report, error)
 }
 
-// ObjectGetter is the part of the S3 client used to fetch on-failure objects.
-type ObjectGetter interface {
+// S3API is the part of the S3 client used to fetch on-failure objects.
+type S3API interface {
 	GetObject(ctx context.Context, in *s3.GetObjectInput, optFns ...func(*s3.Options)) (*s3.GetObjectOutput, error)
 }
 
@@ -50,7 +50,7 @@ type Hydrator struct {
 	admit    Admitter
 	kinesis  Reader
 	dynamodb Reader
-	objects  ObjectGetter
+	objects  S3API
 	source   string
 	log      *slog.Logger
 }
@@ -64,7 +64,7 @@ type Config struct {
 	Admit    Admitter
 	Kinesis  Reader
 	DynamoDB Reader
-	Objects  ObjectGetter
+	Objects  S3API
 	Source   string // the events' source; default hydrantevent.DefaultSource
 	Logger   *slog.Logger
 }

@@ -34,7 +34,7 @@ type Services struct {
 	ClaimCheck *publish.ClaimCheck // nil without a claim-check bucket
 
 	readThrottles *atomic.Int64
-	dlq           DLQSender // moves refused failure records to the intake DLQ
+	dlq           SQSAPI // moves refused failure records to the intake DLQ
 	dlqURL        string
 }
 

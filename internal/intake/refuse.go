@@ -20,8 +20,8 @@ const (
 	AttrSenderID      = "HydrantSenderId"      // the original message's SenderId, kept for the operator
 )
 
-// DLQSender is the part of the SQS client that moves a refused message to the intake DLQ.
-type DLQSender interface {
+// SQSAPI is the part of the SQS client that moves a refused message to the intake DLQ.
+type SQSAPI interface {
 	SendMessage(ctx context.Context, in *sqs.SendMessageInput, optFns ...func(*sqs.Options)) (*sqs.SendMessageOutput, error)
 }
 
