@@ -90,7 +90,12 @@ func (l lambdaFunctions) EventSourceMappings(function, source string) []lambdaap
 		if size == 0 {
 			size = 100 // the Lambda API's default for streams
 		}
-		out = append(out, lambdaapi.Mapping{UUID: m.Config.UUID, BatchSize: size, EventSourceArn: m.Config.EventSourceARN, FunctionArn: arn, State: state})
+		lm := lambdaapi.Mapping{UUID: m.Config.UUID, BatchSize: size, EventSourceArn: m.Config.EventSourceARN, FunctionArn: arn, State: state,
+			EventSourceMappingArn: l.c.arn("lambda", "event-source-mapping:"+m.Config.UUID)}
+		if d := m.Config.DestinationConfig; d != nil && d.OnFailure != nil && d.OnFailure.DestinationARN != "" {
+			lm.DestinationConfig = &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: d.OnFailure.DestinationARN}}
+		}
+		out = append(out, lm)
 	}
 	return out
 }

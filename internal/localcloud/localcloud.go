@@ -33,6 +33,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
@@ -166,7 +167,7 @@ func Start(ctx context.Context, opts Options) (*Cloud, error) {
 	// Everything the cloud and its functions call goes through the cloud's own endpoints.
 	local := c.Endpoints()
 	c.cfg = local.Config()
-	c.cfg.ConfigSources = append(c.cfg.ConfigSources, serviceEndpoints(local))
+	c.cfg.ConfigSources = append(c.cfg.ConfigSources, serviceEndpoints{Endpoints: local, lambda: c.lambdaURL})
 	// The cloud's own SQS calls go to goaws directly, on the query protocol.
 	c.sqs = e.SQSClient()
 	c.sns = local.SNSClient()
@@ -425,7 +426,10 @@ func (c *Cloud) Schemas() []Schema {
 
 // serviceEndpoints gives SDK clients built from an aws.Config their service's base endpoint,
 // the way AWS_ENDPOINT_URL_<SERVICE> does, without touching the process environment.
-type serviceEndpoints emulators.Endpoints
+type serviceEndpoints struct {
+	emulators.Endpoints
+	lambda string
+}
 
 // GetServiceBaseEndpoint implements the SDK's configsources.ServiceBaseEndpointProvider.
 func (e serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string) (string, bool, error) {
@@ -445,6 +449,8 @@ func (e serviceEndpoints) GetServiceBaseEndpoint(_ context.Context, sdkID string
 		v = e.S3
 	case eventbridge.ServiceID:
 		v = e.EventBridge
+	case lambda.ServiceID:
+		v = e.lambda
 	}
 	return v, v != "", nil
 }

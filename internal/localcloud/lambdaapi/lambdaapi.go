@@ -1,7 +1,8 @@
 // Package lambdaapi serves the part of the AWS Lambda API that tools use against the local
-// cloud's in-process functions: Invoke (RequestResponse, Event and DryRun) and
-// ListEventSourceMappings, on Lambda's REST-JSON protocol, so that the AWS CLI, an SDK and
-// `hydrant redrive` reach them through AWS_ENDPOINT_URL_LAMBDA.
+// cloud's in-process functions: Invoke (RequestResponse, Event and DryRun),
+// ListEventSourceMappings and GetEventSourceMapping, on Lambda's REST-JSON protocol, so that
+// the AWS CLI, an SDK, `hydrant redrive` and the hydrate function's check of S3 failure
+// objects (package trust) reach them through AWS_ENDPOINT_URL_LAMBDA.
 //
 // Errors are Lambda's: a missing function is a 404 ResourceNotFoundException, a function
 // that fails is a 200 with X-Amz-Function-Error: Unhandled and the error as the payload.
@@ -38,13 +39,27 @@ type Functions interface {
 	EventSourceMappings(functionNameOrARN, eventSourceARN string) []Mapping
 }
 
-// Mapping is an event source mapping as ListEventSourceMappings returns it.
+// Mapping is an event source mapping as ListEventSourceMappings and GetEventSourceMapping
+// return it.
 type Mapping struct {
-	UUID           string `json:"UUID"`
-	BatchSize      int    `json:"BatchSize"`
-	EventSourceArn string `json:"EventSourceArn"`
-	FunctionArn    string `json:"FunctionArn"`
-	State          string `json:"State"`
+	UUID                  string             `json:"UUID"`
+	EventSourceMappingArn string             `json:"EventSourceMappingArn,omitempty"`
+	BatchSize             int                `json:"BatchSize"`
+	EventSourceArn        string             `json:"EventSourceArn"`
+	FunctionArn           string             `json:"FunctionArn"`
+	State                 string             `json:"State"`
+	DestinationConfig     *DestinationConfig `json:"DestinationConfig,omitempty"`
+}
+
+// DestinationConfig is a stream mapping's on-failure destination, in the API's shape
+// ({"OnFailure":{"Destination":"arn:…"}}).
+type DestinationConfig struct {
+	OnFailure *OnFailure `json:"OnFailure,omitempty"`
+}
+
+// OnFailure names the destination of discarded batches.
+type OnFailure struct {
+	Destination string `json:"Destination"`
 }
 
 // FunctionError marks an error as the function's own (X-Amz-Function-Error).
@@ -76,8 +91,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.invoke(w, r, name)
 	case r.Method == http.MethodGet && strings.TrimSuffix(r.URL.Path, "/") == mappingsPath:
 		h.listMappings(w, r)
+	case r.Method == http.MethodGet && strings.HasPrefix(r.URL.Path, mappingsPath+"/"):
+		h.getMapping(w, strings.TrimPrefix(r.URL.Path, mappingsPath+"/"))
 	default:
-		writeError(w, http.StatusNotFound, "UnknownOperationException", fmt.Sprintf("%s %s is not served by the local Lambda endpoint (Invoke and ListEventSourceMappings are)", r.Method, r.URL.Path))
+		writeError(w, http.StatusNotFound, "UnknownOperationException", fmt.Sprintf("%s %s is not served by the local Lambda endpoint (Invoke, ListEventSourceMappings and GetEventSourceMapping are)", r.Method, r.URL.Path))
 	}
 }
 
@@ -171,6 +188,24 @@ func (h *Handler) listMappings(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"EventSourceMappings": ms})
+}
+
+// getMapping answers GetEventSourceMapping. An unknown UUID is Lambda's 404
+// ResourceNotFoundException, "The resource you requested does not exist.", and a known one
+// has the shape AWS answered with (DestinationConfig.OnFailure.Destination,
+// EventSourceMappingArn), both as recorded against AWS in LocalStack's
+// tests/aws/services/lambda_/test_lambda_api.snapshot.json: TestLambdaEventSourceMappings
+// test_event_source_mapping_exceptions "get_unknown_uuid" (2025-11-27) and
+// test_event_source_mapping_lifecycle "get_response" (2025-11-25).
+func (h *Handler) getMapping(w http.ResponseWriter, uuid string) {
+	for _, m := range h.fns.EventSourceMappings("", "") {
+		if m.UUID == uuid {
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(m)
+			return
+		}
+	}
+	writeError(w, http.StatusNotFound, "ResourceNotFoundException", "The resource you requested does not exist.")
 }
 
 // writeError answers as Lambda's REST-JSON protocol does: the error code in X-Amzn-ErrorType

@@ -38,7 +38,9 @@ func (f *functions) Exists(name string) (string, bool) {
 func (f *functions) EventSourceMappings(fn, source string) []lambdaapi.Mapping {
 	all := []lambdaapi.Mapping{
 		{UUID: "1", BatchSize: 10, EventSourceArn: "arn:aws:kinesis:us-east-1:000000000000:stream/a", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:consumer", State: "Enabled"},
-		{UUID: "2", BatchSize: 100, EventSourceArn: "arn:aws:kinesis:us-east-1:000000000000:stream/b", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:consumer", State: "Enabled"},
+		{UUID: "2", BatchSize: 100, EventSourceArn: "arn:aws:kinesis:us-east-1:000000000000:stream/b", FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:consumer", State: "Enabled",
+			EventSourceMappingArn: "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:2",
+			DestinationConfig:     &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: "arn:aws:s3:::failures"}}},
 	}
 	var out []lambdaapi.Mapping
 	for _, m := range all {
@@ -92,5 +94,20 @@ func TestLambdaAPIWithTheSDKClient(t *testing.T) {
 	}
 	if _, err := c.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String("nope")}); !errors.As(err, &nf) {
 		t.Errorf("mappings of an unknown function: %v, want ResourceNotFoundException", err)
+	}
+
+	// GetEventSourceMapping: the shape and the error AWS was recorded answering with
+	// (LocalStack's test_lambda_api.snapshot.json, test_event_source_mapping_lifecycle
+	// "get_response" 2025-11-25 and test_event_source_mapping_exceptions "get_unknown_uuid"
+	// 2025-11-27).
+	got, err := c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String("2")})
+	if err != nil || aws.ToString(got.EventSourceArn) != "arn:aws:kinesis:us-east-1:000000000000:stream/b" ||
+		aws.ToString(got.EventSourceMappingArn) != "arn:aws:lambda:us-east-1:000000000000:event-source-mapping:2" ||
+		got.DestinationConfig == nil || got.DestinationConfig.OnFailure == nil || aws.ToString(got.DestinationConfig.OnFailure.Destination) != "arn:aws:s3:::failures" {
+		t.Errorf("get mapping: %v, %+v", err, got)
+	}
+	_, err = c.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String("6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a")})
+	if !errors.As(err, &nf) || !strings.Contains(err.Error(), "The resource you requested does not exist.") {
+		t.Errorf("unknown mapping: %v, want ResourceNotFoundException \"The resource you requested does not exist.\"", err)
 	}
 }
