@@ -83,7 +83,7 @@ func New(cfg Config) *Hydrator {
 
 // Admitter decides whether a failure record of an intake message may be hydrated; obj is the
 // S3 object the record came from, nil when the message carried the record.
-type Admitter func(msg failure.Message, rec *failure.Record, obj *failure.ObjectRef) error
+type Admitter func(ctx context.Context, msg failure.Message, rec *failure.Record, obj *failure.ObjectRef) error
 
 // Result counts what hydrating one message produced.
 type Result struct {
@@ -116,7 +116,7 @@ func (h *Hydrator) Hydrate(ctx context.Context, msg failure.Message, sink Sink) 
 	var res Result
 	if msg.Record != nil {
 		if h.admit != nil {
-			if err := h.admit(msg, msg.Record, nil); err != nil {
+			if err := h.admit(ctx, msg, msg.Record, nil); err != nil {
 				return res, err
 			}
 		}
@@ -132,7 +132,7 @@ func (h *Hydrator) Hydrate(ctx context.Context, msg failure.Message, sink Sink) 
 			return res, err
 		}
 		if h.admit != nil {
-			if err := h.admit(msg, rec, &obj); err != nil {
+			if err := h.admit(ctx, msg, rec, &obj); err != nil {
 				return res, fmt.Errorf("s3://%s/%s: %w", obj.Bucket, obj.Key, err)
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/kinesis"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/hydrant-dev/hydrant/internal/awsclient"
@@ -51,6 +52,8 @@ func NewServices(awsCfg aws.Config, cfg Config, log *slog.Logger) (*Services, er
 	})
 	var admit hydrate.Admitter
 	if cfg.Trust != nil {
+		// S3 failure objects are checked against the mapping their key names.
+		cfg.Trust.VerifyMappingsWith(lambda.NewFromConfig(awsCfg))
 		admit = cfg.Trust.Admit
 	} else {
 		log.Warn("no " + EnvTrustedStreams + ": failure records of every stream are admitted")

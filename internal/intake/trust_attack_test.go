@@ -5,6 +5,8 @@ package intake_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -15,6 +17,7 @@ import (
 
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/intake"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 	"github.com/hydrant-dev/hydrant/internal/testkit/emulators"
 	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/trust"
@@ -184,6 +187,7 @@ func TestAttackS3KeyOfAnotherMapping(t *testing.T) {
 	a := failuretest.PutKinesis(t, emulatorsOf(t), [][]byte{[]byte(`{"n":1}`)})
 	object := a.S3ObjectJSON(t, 0, 0)
 	notification := failuretest.PutFailureObject(t, emulatorsOf(t), a.ShardID, object) // under aws/lambda/<mappingA>/
+	serveMappings(t, lambdaapi.Mapping{UUID: mappingA, EventSourceArn: a.StreamARN, DestinationConfig: onFailureTo(bucketOf(t, notification))})
 
 	other := newAttackHarness(t, []trust.Stream{{StreamARN: a.StreamARN, Destinations: []failureDest{"s3"}, MappingIDs: []string{"0f0f0f0f-1111-4222-8333-444455556666"}}})
 	other.refused(other.send(notification, "AIDAS3SERVICEEXAMPLE"), notification, trust.RefusedKeyPrefix)
@@ -198,6 +202,82 @@ func TestAttackS3KeyOfAnotherMapping(t *testing.T) {
 	if got := failuretest.ForStream(own.drain(), a.StreamARN); len(got) != 1 {
 		t.Fatalf("%d events, want 1", len(got))
 	}
+}
+
+// TestAttackS3ObjectClaimingAnotherStream (issue 9, item 6, the S3 path): stream A's consumer
+// role may write under its own mapping's prefix only (the failure bucket's policy), so a
+// forged object it writes there names mapping A in its key. Its record claiming stream B, a
+// stream whose destination is also S3, is refused: mapping A reads A, not B. So is an
+// object under a mapping that does not exist, and one whose mapping writes to another
+// bucket. Nothing of B is published; each object waits in the intake DLQ with its reason.
+func TestAttackS3ObjectClaimingAnotherStream(t *testing.T) {
+	a := failuretest.PutKinesis(t, emulatorsOf(t), [][]byte{[]byte(`{"n":1}`)})
+	b := failuretest.PutKinesis(t, emulatorsOf(t), [][]byte{[]byte(`{"team":"b","secret":true}`)})
+	streams := []trust.Stream{
+		{StreamARN: a.StreamARN, Destinations: []failureDest{"s3"}},
+		{StreamARN: b.StreamARN, Destinations: []failureDest{"s3"}},
+	}
+
+	// A forged record for B, with B's real sequence numbers, under mapping A's prefix.
+	forged := failuretest.PutFailureObject(t, emulatorsOf(t), b.ShardID, b.S3ObjectJSON(t, 0, 0))
+	serveMappings(t, lambdaapi.Mapping{UUID: mappingA, EventSourceArn: a.StreamARN, DestinationConfig: onFailureTo(bucketOf(t, forged))})
+	h := newAttackHarness(t, streams)
+	h.refused(h.send(forged, "AIDAS3SERVICEEXAMPLE"), forged, trust.RefusedMapping)
+	if got := failuretest.ForStream(h.drain(), b.StreamARN); len(got) != 0 {
+		t.Fatalf("%d events of stream B published from an object mapping A wrote", len(got))
+	}
+
+	// Under a mapping that does not exist.
+	serveMappings(t)
+	h = newAttackHarness(t, streams)
+	h.refused(h.send(forged, "AIDAS3SERVICEEXAMPLE"), forged, trust.RefusedMapping)
+
+	// A's own record, but its mapping sends failures to another bucket.
+	own := failuretest.PutFailureObject(t, emulatorsOf(t), a.ShardID, a.S3ObjectJSON(t, 0, 0))
+	serveMappings(t, lambdaapi.Mapping{UUID: mappingA, EventSourceArn: a.StreamARN, DestinationConfig: onFailureTo("some-other-bucket")})
+	h = newAttackHarness(t, streams)
+	h.refused(h.send(own, "AIDAS3SERVICEEXAMPLE"), own, trust.RefusedMapping)
+
+	// The genuine object: A's mapping, A's record, the bucket A's mapping writes to.
+	serveMappings(t, lambdaapi.Mapping{UUID: mappingA, EventSourceArn: a.StreamARN, DestinationConfig: onFailureTo(bucketOf(t, own))})
+	h = newAttackHarness(t, streams)
+	if resp := h.send(own, "AIDAS3SERVICEEXAMPLE"); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("A's genuine object was not hydrated: %v", resp.BatchItemFailures)
+	}
+	if got := failuretest.ForStream(h.drain(), a.StreamARN); len(got) != 1 {
+		t.Fatalf("%d events of A, want 1", len(got))
+	}
+}
+
+// serveMappings points the function's Lambda client (AWS_ENDPOINT_URL_LAMBDA) at the local
+// cloud's Lambda API serving these event source mappings.
+func serveMappings(t *testing.T, ms ...lambdaapi.Mapping) {
+	t.Helper()
+	srv := httptest.NewServer(lambdaapi.New(mappingList(ms), nil))
+	t.Cleanup(srv.Close)
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+}
+
+type mappingList []lambdaapi.Mapping
+
+func (mappingList) Invoke(context.Context, string, []byte) ([]byte, error) {
+	return nil, errors.New("no functions here")
+}
+func (mappingList) Exists(string) (string, bool)                             { return "", false }
+func (m mappingList) EventSourceMappings(string, string) []lambdaapi.Mapping { return m }
+
+func onFailureTo(bucket string) *lambdaapi.DestinationConfig {
+	return &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: "arn:aws:s3:::" + bucket}}
+}
+
+// bucketOf is the bucket an S3 event notification names.
+func bucketOf(t *testing.T, notification string) string {
+	t.Helper()
+	var n events.S3Event
+	if err := json.Unmarshal([]byte(notification), &n); err != nil || len(n.Records) == 0 {
+		t.Fatalf("not an S3 notification: %v", err)
+	}
+	return n.Records[0].S3.Bucket.Name
 }
 
 // TestAttackSNSAdmitsOnlyConfiguredStreams: SNS deliveries do not identify the publisher (the

@@ -3,18 +3,31 @@
 // failure bucket, can make one up), so before anything is read or published it is checked
 // against what the stack configured for its stream: the stream is on the allow-list, it came
 // through the destination configured for that stream, and on the paths that identify their
-// sender (SQS: the SenderId system attribute; S3: the key prefix naming the event source
-// mapping) the sender is the one configured for that stream. A record that fails a check is
+// sender the sender is the one configured for that stream. SQS: the SenderId system
+// attribute is the stream's consumer role. S3: the object's key names the event source
+// mapping that wrote it (aws/lambda/<mapping UUID>/<shard>/…; the failure bucket's policy lets
+// only that mapping's consumer role write under it), and that mapping, looked up with
+// lambda:GetEventSourceMapping, reads the record's stream and writes to this bucket. A record that fails a check is
 // refused with a *hydrate.RefusedError, which the intake handler moves to the intake DLQ with
 // its reason. What each path can and cannot prove is written down in docs/failure-handling.md.
 package trust
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/uuid"
 
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
@@ -26,7 +39,8 @@ const (
 	RefusedWrongPath       = "wrong-destination" // it came through a destination not configured for its stream
 	RefusedSender          = "sender-not-allowed"
 	RefusedKeyPrefix       = "key-not-the-mapping-prefix"
-	RefusedNoSenderAttr    = "sender-unknown" // an SQS message without a SenderId attribute
+	RefusedMapping         = "mapping-not-the-stream" // the key's mapping is unknown, reads another stream or writes elsewhere
+	RefusedNoSenderAttr    = "sender-unknown"         // an SQS message without a SenderId attribute
 	RefusedNoSendersConfig = "senders-not-configured"
 )
 
@@ -43,15 +57,28 @@ type Stream struct {
 	// AttributeNames SenderId: "For an IAM role, returns the IAM role ID, for example
 	// ABCDE1F2GH3I4JK5LMNOP:i-a123b456"). Required for the sqs destination.
 	SenderRoleIDs []string `json:"senderRoleIds,omitempty"`
-	// MappingIDs are the UUIDs of the stream's event source mappings: Lambda writes an S3
-	// on-failure object under aws/lambda/<mapping UUID>/<shard id>/…, so the key says which
-	// mapping (and, through the bucket policy, which role) wrote it. Empty: any key.
+	// MappingIDs, when set, narrow the stream's S3 objects to these mappings' prefixes. Every
+	// S3 object is checked against its key's mapping in any case (Policy.VerifyMappingsWith).
 	MappingIDs []string `json:"mappingIds,omitempty"`
+}
+
+// GetEventSourceMappingAPI is the Lambda call that tells which stream and destination the
+// mapping named by an S3 failure object's key has.
+type GetEventSourceMappingAPI interface {
+	GetEventSourceMapping(ctx context.Context, in *lambda.GetEventSourceMappingInput, opts ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error)
 }
 
 // Policy is the allow-list of the streams the stack configured.
 type Policy struct {
-	streams map[string]Stream
+	streams  map[string]Stream
+	mappings *mappingCache
+}
+
+// VerifyMappingsWith gives the policy the Lambda client it checks S3 failure objects' mappings
+// with. Without one, every S3 object is failed back (not refused: it is a configuration
+// error, and the record must survive it).
+func (p *Policy) VerifyMappingsWith(api GetEventSourceMappingAPI) {
+	p.mappings = &mappingCache{api: api, ttl: mappingTTL, entries: map[string]mappingEntry{}}
 }
 
 // roleID is a role's unique ID, or a 12-digit account ID: goaws, which has no IAM, reports
@@ -110,8 +137,9 @@ func (p *Policy) Streams() []string {
 
 // Admit checks one failure record of an intake message: rec is the record (from the message,
 // or from the S3 object obj names). It returns a *hydrate.RefusedError when the record is not
-// one the stack's configuration lets its sender make.
-func (p *Policy) Admit(msg failure.Message, rec *failure.Record, obj *failure.ObjectRef) error {
+// one the stack's configuration lets its sender make, and another error (the message is
+// failed back and retried) when it could not tell.
+func (p *Policy) Admit(ctx context.Context, msg failure.Message, rec *failure.Record, obj *failure.ObjectRef) error {
 	batch := rec.Batch()
 	if batch == nil {
 		return &hydrate.RefusedError{Reason: RefusedUnknownStream, Detail: "the record names no batch"}
@@ -133,12 +161,7 @@ func (p *Policy) Admit(msg failure.Message, rec *failure.Record, obj *failure.Ob
 	}
 	switch {
 	case obj != nil:
-		if len(s.MappingIDs) > 0 {
-			mapping, _, _ := strings.Cut(strings.TrimPrefix(obj.Key, "aws/lambda/"), "/")
-			if !strings.HasPrefix(obj.Key, "aws/lambda/") || !slices.Contains(s.MappingIDs, mapping) {
-				return &hydrate.RefusedError{Reason: RefusedKeyPrefix, Detail: fmt.Sprintf("s3://%s/%s is not under aws/lambda/<mapping>/ of a mapping of %s %v", obj.Bucket, obj.Key, arn, s.MappingIDs)}
-			}
-		}
+		return p.admitObject(ctx, s, batch, *obj)
 	case dest == failure.DestinationSQS:
 		if len(s.SenderRoleIDs) == 0 {
 			return &hydrate.RefusedError{Reason: RefusedNoSendersConfig, Detail: fmt.Sprintf("stream %s has the sqs destination but no sender role configured", arn)}
@@ -154,4 +177,90 @@ func (p *Policy) Admit(msg failure.Message, rec *failure.Record, obj *failure.Ob
 	// SNS: the delivery's sender is SNS itself and the envelope does not name the publisher;
 	// the allow-list and the destination are all this path can check (residual risk).
 	return nil
+}
+
+// mappingTTL is how long a mapping's stream and destination are trusted without asking again:
+// a mapping's stream never changes, its destination rarely, and a burst of failure objects
+// should not be a burst of GetEventSourceMapping calls (Lambda's control-plane quota).
+const mappingTTL = 5 * time.Minute
+
+// admitObject checks an S3 failure object against the mapping its key names. Lambda writes
+// aws/lambda/<mapping UUID>/<shard id>/YYYY/MM/DD/… (docs/failure-handling.md), and the failure
+// bucket's policy lets only that mapping's consumer role write under aws/lambda/<mapping
+// UUID>/: so the key says who wrote the object, and the mapping says what that writer may
+// claim — its own stream, its own shards, this bucket.
+func (p *Policy) admitObject(ctx context.Context, s Stream, batch *failure.BatchInfo, obj failure.ObjectRef) error {
+	where := fmt.Sprintf("s3://%s/%s", obj.Bucket, obj.Key)
+	parts := strings.SplitN(obj.Key, "/", 5)
+	if len(parts) < 5 || parts[0] != "aws" || parts[1] != "lambda" || uuid.Validate(parts[2]) != nil || parts[3] == "" {
+		return &hydrate.RefusedError{Reason: RefusedKeyPrefix, Detail: where + " is not under aws/lambda/<mapping UUID>/<shard id>/, where Lambda writes on-failure objects"}
+	}
+	mappingID, shard := parts[2], parts[3]
+	if shard != batch.ShardID {
+		return &hydrate.RefusedError{Reason: RefusedKeyPrefix, Detail: fmt.Sprintf("%s is under shard %s but its record claims shard %s", where, shard, batch.ShardID)}
+	}
+	if len(s.MappingIDs) > 0 && !slices.Contains(s.MappingIDs, mappingID) {
+		return &hydrate.RefusedError{Reason: RefusedKeyPrefix, Detail: fmt.Sprintf("%s is not under aws/lambda/<mapping>/ of a mapping of %s %v", where, s.StreamARN, s.MappingIDs)}
+	}
+	if p.mappings == nil {
+		return fmt.Errorf("admit %s: no Lambda client to look up mapping %s with", where, mappingID)
+	}
+	m, err := p.mappings.get(ctx, mappingID)
+	var nf *lambdatypes.ResourceNotFoundException
+	switch {
+	case errors.As(err, &nf):
+		return &hydrate.RefusedError{Reason: RefusedMapping, Detail: fmt.Sprintf("%s names mapping %s, which does not exist", where, mappingID)}
+	case err != nil:
+		return fmt.Errorf("admit %s: %w", where, err)
+	}
+	if m.stream != s.StreamARN {
+		return &hydrate.RefusedError{Reason: RefusedMapping, Detail: fmt.Sprintf("%s names mapping %s, which reads %s, not %s", where, mappingID, m.stream, s.StreamARN)}
+	}
+	if m.bucket != obj.Bucket {
+		return &hydrate.RefusedError{Reason: RefusedMapping, Detail: fmt.Sprintf("%s names mapping %s, whose failures go to %q, not this bucket", where, mappingID, m.destination)}
+	}
+	return nil
+}
+
+// mappingCache remembers, per mapping UUID, the stream it reads and its on-failure bucket.
+// Only answers are kept: an error is asked again next time.
+type mappingCache struct {
+	api     GetEventSourceMappingAPI
+	ttl     time.Duration
+	mu      sync.Mutex
+	entries map[string]mappingEntry
+}
+
+type mappingEntry struct {
+	stream      string // the stream ARN (a Kinesis consumer's stream, for enhanced fan-out)
+	destination string // the on-failure destination ARN as configured
+	bucket      string // its bucket name, "" when it is not an S3 bucket
+	expires     time.Time
+}
+
+func (c *mappingCache) get(ctx context.Context, id string) (mappingEntry, error) {
+	c.mu.Lock()
+	e, ok := c.entries[id]
+	c.mu.Unlock()
+	if ok && time.Now().Before(e.expires) {
+		return e, nil
+	}
+	out, err := c.api.GetEventSourceMapping(ctx, &lambda.GetEventSourceMappingInput{UUID: aws.String(id)})
+	if err != nil {
+		return mappingEntry{}, fmt.Errorf("get event source mapping %s: %w", id, err)
+	}
+	e = mappingEntry{stream: aws.ToString(out.EventSourceArn), expires: time.Now().Add(c.ttl)}
+	if a, err := failure.ParseStreamARN(e.stream); err == nil {
+		e.stream = a.Stream()
+	}
+	if d := out.DestinationConfig; d != nil && d.OnFailure != nil {
+		e.destination = aws.ToString(d.OnFailure.Destination)
+		if a, err := arn.Parse(e.destination); err == nil && a.Service == "s3" {
+			e.bucket = a.Resource
+		}
+	}
+	c.mu.Lock()
+	c.entries[id] = e
+	c.mu.Unlock()
+	return e, nil
 }

@@ -1,12 +1,20 @@
 package trust_test
 
 import (
+	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
+
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
+	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 	"github.com/hydrant-dev/hydrant/internal/trust"
 )
 
@@ -28,11 +36,12 @@ func TestParseNamesEachProblem(t *testing.T) {
 }
 
 func TestAdmit(t *testing.T) {
-	p, err := trust.Parse(`[{"streamArn":"` + streamA + `","destinations":["sqs","s3"],"senderRoleIds":["AROAEXAMPLEROLEA0001"],"mappingIds":["m-a"]},` +
+	p, err := trust.Parse(`[{"streamArn":"` + streamA + `","destinations":["sqs","s3"],"senderRoleIds":["AROAEXAMPLEROLEA0001"],"mappingIds":["` + mappingA + `","` + mappingOfC + `"]},` +
 		`{"streamArn":"` + streamB + `","destinations":["sns"]}]`)
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.VerifyMappingsWith(lambdaEndpoint(t))
 	rec := func(arn string) *failure.Record {
 		return &failure.Record{KinesisBatchInfo: &failure.BatchInfo{StreamARN: arn, ShardID: "shardId-0"}}
 	}
@@ -50,13 +59,17 @@ func TestAdmit(t *testing.T) {
 		{"an unknown stream", failure.Message{Destination: "sqs", SenderID: "AROAEXAMPLEROLEA0001:x"}, rec("arn:aws:kinesis:us-east-1:123456789012:stream/c"), nil, trust.RefusedUnknownStream},
 		{"B through sqs", failure.Message{Destination: "sqs", SenderID: "AROAEXAMPLEROLEA0001:x"}, rec(streamB), nil, trust.RefusedWrongPath},
 		{"B through sns", failure.Message{Destination: "sns"}, rec(streamB), nil, ""},
-		{"A's object under its mapping", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/m-a/shardId-0/2026/11/28/x"), ""},
-		{"A's record under another mapping", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/m-b/shardId-0/2026/11/28/x"), trust.RefusedKeyPrefix},
-		{"A's record outside aws/lambda/", failure.Message{Destination: "s3"}, rec(streamA), obj("m-a/x"), trust.RefusedKeyPrefix},
-		{"B's record in the bucket", failure.Message{Destination: "s3"}, rec(streamB), obj("aws/lambda/m-a/x"), trust.RefusedWrongPath},
+		{"A's object under its mapping", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/" + mappingA + "/shardId-0/2026/11/28/x"), ""},
+		{"A's record under a mapping not configured for A", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/" + mappingB + "/shardId-0/2026/11/28/x"), trust.RefusedKeyPrefix},
+		{"A's record outside aws/lambda/", failure.Message{Destination: "s3"}, rec(streamA), obj(mappingA + "/x"), trust.RefusedKeyPrefix},
+		{"A's record under no mapping UUID", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/m-a/shardId-0/x"), trust.RefusedKeyPrefix},
+		{"A's record under another shard's folder", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/" + mappingA + "/shardId-1/2026/11/28/x"), trust.RefusedKeyPrefix},
+		{"B's record in the bucket", failure.Message{Destination: "s3"}, rec(streamB), obj("aws/lambda/" + mappingA + "/x"), trust.RefusedWrongPath},
+		{"A's record under a mapping that reads stream C", failure.Message{Destination: "s3"}, rec(streamA), obj("aws/lambda/" + mappingOfC + "/shardId-0/2026/11/28/x"), trust.RefusedMapping},
+		{"A's record in a bucket its mapping does not write to", failure.Message{Destination: "s3"}, rec(streamA), &failure.ObjectRef{Bucket: "other", Key: "aws/lambda/" + mappingA + "/shardId-0/2026/11/28/x"}, trust.RefusedMapping},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := p.Admit(tc.msg, tc.rec, tc.obj)
+			err := p.Admit(context.Background(), tc.msg, tc.rec, tc.obj)
 			var refused *hydrate.RefusedError
 			switch {
 			case tc.reason == "" && err != nil:
@@ -65,5 +78,66 @@ func TestAdmit(t *testing.T) {
 				t.Fatalf("err = %v, want a refusal %s", err, tc.reason)
 			}
 		})
+	}
+}
+
+// The mappings of the Lambda endpoint the tests ask: A's, and one of stream C.
+const (
+	mappingA   = "6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a"
+	mappingB   = "0f0f0f0f-1111-4222-8333-444455556666" // not a mapping at all
+	mappingOfC = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+)
+
+type mappings []lambdaapi.Mapping
+
+func (m mappings) Invoke(context.Context, string, []byte) ([]byte, error) {
+	return nil, errors.New("not a function")
+}
+func (m mappings) Exists(string) (string, bool)                                    { return "", false }
+func (m mappings) EventSourceMappings(function, source string) []lambdaapi.Mapping { return m }
+
+// lambdaEndpoint is the local cloud's Lambda API (package lambdaapi, whose answers are
+// checked against AWS's recorded ones) serving two mappings, and the SDK's client for it.
+func lambdaEndpoint(t *testing.T) *lambda.Client {
+	t.Helper()
+	onFailure := func(dest string) *lambdaapi.DestinationConfig {
+		return &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: dest}}
+	}
+	srv := httptest.NewServer(lambdaapi.New(mappings{
+		{UUID: mappingA, EventSourceArn: streamA, DestinationConfig: onFailure("arn:aws:s3:::f")},
+		{UUID: mappingOfC, EventSourceArn: "arn:aws:kinesis:us-east-1:123456789012:stream/c", DestinationConfig: onFailure("arn:aws:s3:::f")},
+	}, nil))
+	t.Cleanup(srv.Close)
+	return lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
+}
+
+// A Lambda that cannot be asked (throttled, access denied, down) is not a refusal: the
+// message fails back to SQS and is retried, so a genuine record is not moved aside for it.
+func TestAdmitObjectWhenLambdaCannotAnswer(t *testing.T) {
+	p, err := trust.Parse(`[{"streamArn":"` + streamA + `","destinations":["s3"]}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Amzn-ErrorType", "TooManyRequestsException")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"Type":"User","Reason":"CallerRateLimitExceeded","message":"Rate exceeded"}`))
+	}))
+	defer srv.Close()
+	p.VerifyMappingsWith(lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")}))
+	rec := &failure.Record{KinesisBatchInfo: &failure.BatchInfo{StreamARN: streamA, ShardID: "shardId-0"}}
+	err = p.Admit(context.Background(), failure.Message{Destination: "s3"}, rec, &failure.ObjectRef{Bucket: "f", Key: "aws/lambda/" + mappingA + "/shardId-0/2026/11/28/x"})
+	var refused *hydrate.RefusedError
+	if err == nil || errors.As(err, &refused) || !strings.Contains(err.Error(), "get event source mapping "+mappingA) {
+		t.Fatalf("err = %v, want a retryable error naming the mapping", err)
+	}
+
+	// Without a Lambda client the object is not admitted either, and not refused.
+	q, _ := trust.Parse(`[{"streamArn":"` + streamA + `","destinations":["s3"]}]`)
+	err = q.Admit(context.Background(), failure.Message{Destination: "s3"}, rec, &failure.ObjectRef{Bucket: "f", Key: "aws/lambda/" + mappingA + "/shardId-0/2026/11/28/x"})
+	if err == nil || errors.As(err, &refused) {
+		t.Fatalf("err = %v, want a retryable error", err)
 	}
 }
