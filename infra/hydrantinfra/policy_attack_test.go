@@ -9,6 +9,7 @@ import (
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
 	"github.com/hydrant-dev/hydrant/infra/plan"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 )
 
 // request is what IAM evaluates a statement against: the caller (empty principalArn for an AWS
@@ -18,6 +19,7 @@ type request struct {
 	principalArn string
 	service      string
 	keys         map[string][]string
+	resource     string // the resource acted on; "" matches every statement's Resource
 }
 
 // multivalued are the keys the request carries as sets (ArrayOfString in the service
@@ -44,11 +46,16 @@ func evalConditions(t *testing.T, cond map[string]map[string][]string, r request
 			ifExists := strings.HasSuffix(base, "IfExists")
 			base = strings.TrimSuffix(base, "IfExists")
 			var match func(v, w string) bool
+			negated := func(v, w string) bool { return v == w } // what a negated operator must not match
 			switch base {
 			case "StringEquals", "ArnEquals":
 				match = func(v, w string) bool { return v == w }
+			case "StringLike", "ArnLike":
+				match = func(v, w string) bool { return wildcard(w, v) }
 			case "ArnNotEquals", "StringNotEquals":
 				match = nil
+			case "ArnNotLike", "StringNotLike":
+				match, negated = nil, func(v, w string) bool { return wildcard(w, v) }
 			case "Null":
 				if (want[0] == "true") != !present {
 					return false
@@ -83,7 +90,7 @@ func evalConditions(t *testing.T, cond map[string]map[string][]string, r request
 					return false
 				}
 				if match == nil { // a negated operator: true when no value matches
-					if slices.Contains(want, got[0]) {
+					if slices.ContainsFunc(want, func(w string) bool { return negated(got[0], w) }) {
 						return false
 					}
 					continue
@@ -102,7 +109,31 @@ type evalStmt struct {
 	Effect    string
 	Principal json.RawMessage
 	Action    []string
+	Resource  []string
 	Condition map[string]map[string][]string
+}
+
+// wildcard is IAM's matching of ARNs and *Like values: * any run of characters, ? one.
+func wildcard(pattern, s string) bool {
+	if pattern == "" {
+		return s == ""
+	}
+	switch pattern[0] {
+	case '*':
+		for i := 0; i <= len(s); i++ {
+			if wildcard(pattern[1:], s[i:]) {
+				return true
+			}
+		}
+		return false
+	case '?':
+		return s != "" && wildcard(pattern[1:], s[1:])
+	}
+	return s != "" && s[0] == pattern[0] && wildcard(pattern[1:], s[1:])
+}
+
+func resourceMatches(patterns []string, r request) bool {
+	return r.resource == "" || slices.ContainsFunc(patterns, func(p string) bool { return wildcard(p, r.resource) })
 }
 
 func principalMatches(raw json.RawMessage, r request) bool {
@@ -134,7 +165,7 @@ func decide(t *testing.T, doc string, action string, r request) string {
 	}
 	allowed := false
 	for _, s := range d.Statement {
-		if !slices.Contains(s.Action, action) || !principalMatches(s.Principal, r) || !evalConditions(t, s.Condition, r) {
+		if !slices.Contains(s.Action, action) || !principalMatches(s.Principal, r) || !resourceMatches(s.Resource, r) || !evalConditions(t, s.Condition, r) {
 			continue
 		}
 		if s.Effect == "Deny" {
@@ -287,5 +318,60 @@ func TestAttackConfusedDeputy(t *testing.T) {
 				t.Errorf("role %s trust policy admits its service for %v, want aws:SourceAccount %s: %s", role.Name, got, own, doc)
 			}
 		}
+	}
+}
+
+// TestAttackFailureObjectUnderAnotherMapping (issue 9, item 6, the S3 path): Lambda writes a
+// mapping's failure objects under aws/lambda/<mapping UUID>/ as the consumer's role, and the
+// hydrate function trusts that prefix to name the mapping (and so the stream). The failure
+// bucket's policy keeps each prefix to its own role: team A's consumer role cannot write under
+// team B's mapping, whatever its identity policy allows; its own prefix stays open to it (a
+// role with a path included), and a request without aws:PrincipalArn (an AWS service acting
+// as itself) is not denied, so the policy can never discard Lambda's own writes.
+func TestAttackFailureObjectUnderAnotherMapping(t *testing.T) {
+	const mappingA, mappingB = "6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a", "0f0f0f0f-1111-4222-8333-444455556666"
+	p := run(t, func(ctx *pulumi.Context) error {
+		args := routerArgs()
+		args.FailureWriters = pulumix.Val([]hydrantinfra.FailureWriter{{MappingUUID: mappingA, RoleName: "team-a-consumer"}, {MappingUUID: mappingB, RoleName: "team-b-consumer"}})
+		_, err := hydrantinfra.NewRouter(ctx, "hydrant", args)
+		return err
+	})
+	doc := find(t, p, "aws:s3/bucketPolicy:BucketPolicy", "hydrant-failures-policy").Inputs["policy"].(string)
+	const bucket = "arn:aws:s3:::hydrant-failures"
+	put := func(principal, key string) request {
+		keys := map[string][]string{"aws:SecureTransport": {"true"}}
+		if principal != "" {
+			keys["aws:PrincipalArn"] = []string{principal}
+		}
+		return request{principalArn: principal, keys: keys, resource: bucket + "/" + key}
+	}
+	roleA, roleB := "arn:aws:iam::123456789012:role/team-a-consumer", "arn:aws:iam::123456789012:role/team-b-consumer"
+	objA := "aws/lambda/" + mappingA + "/shardId-000000000000/2026/12/07/2026-12-07T03.00.00-x"
+	objB := "aws/lambda/" + mappingB + "/shardId-000000000000/2026/12/07/2026-12-07T03.00.00-x"
+	for _, tc := range []struct {
+		name string
+		r    request
+		want string // the bucket policy's say: "deny", or "implicit" (the role's own policy decides)
+	}{
+		{"A's role under A's mapping", put(roleA, objA), "implicit"},
+		{"B's role under B's mapping", put(roleB, objB), "implicit"},
+		{"A's role under B's mapping", put(roleA, objB), "deny"},
+		{"B's role under A's mapping", put(roleB, objA), "deny"},
+		{"A's role, with a path, under A's mapping", put("arn:aws:iam::123456789012:role/teams/team-a-consumer", objA), "implicit"},
+		{"a role whose name extends A's", put("arn:aws:iam::123456789012:role/team-a-consumer-2", objA), "deny"},
+		{"A's role name in another account", put("arn:aws:iam::999999999999:role/team-a-consumer", objA), "deny"},
+		{"an IAM user under A's mapping", put("arn:aws:iam::123456789012:user/mallory", objA), "deny"},
+		{"an AWS service acting as itself", put("", objA), "implicit"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := decide(t, doc, "s3:PutObject", tc.r); got != tc.want {
+				t.Errorf("%s, want %s\n%s", got, tc.want, doc)
+			}
+		})
+	}
+	// Without failure writers the policy keeps only its TLS and bucket statements.
+	plain := find(t, routerPlan(t), "aws:s3/bucketPolicy:BucketPolicy", "hydrant-failures-policy").Inputs["policy"].(string)
+	if strings.Contains(plain, "aws/lambda/") {
+		t.Errorf("a router without failure writers restricts prefixes: %s", plain)
 	}
 }

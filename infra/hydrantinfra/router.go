@@ -18,6 +18,7 @@ import (
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/schemas"
 	"github.com/pulumi/pulumi-aws/sdk/v7/go/aws/sns"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumix"
 )
 
 // Environment variables of the hydrate function: the interface between this package and the
@@ -103,6 +104,13 @@ type RouterArgs struct {
 	// or through another destination, or (SQS) from another sender, is refused and moved to the
 	// intake DLQ. Nil leaves the function without an allow-list (every stream admitted).
 	TrustedStreams []TrustedStream
+	// FailureWriters are the mappings that write to the failure bucket (S3 destinations) and
+	// their consumer roles: the bucket's policy then lets each role write under its own
+	// mappings' prefixes only, so that a failure object's key says truly which mapping wrote
+	// it. The mappings are created after the Router (they name its bucket): pass a deferred
+	// output (pulumi.DeferredOutput) and resolve it once they exist, as infra/stack does. Nil
+	// leaves every role the bucket admits free to write under any prefix.
+	FailureWriters pulumix.Input[[]FailureWriter]
 	// Encryption chooses customer-managed keys for the bus, the archive, the Firehose stream
 	// and the buckets; the zero value keeps AWS-owned keys.
 	Encryption Encryption
@@ -319,7 +327,13 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err != nil {
 		return nil, fmt.Errorf("router %s: intake topic: %w", name, err)
 	}
-	failures, err := newBucket(ctx, name+"-failures", bucketSpec{expireDays: args.FailureObjectRetentionDays, tags: tags, kmsKey: bucketKey.arnInput()}, p)
+	failureSpec := bucketSpec{expireDays: args.FailureObjectRetentionDays, tags: tags, kmsKey: bucketKey.arnInput()}
+	if args.FailureWriters != nil {
+		failureSpec.amend = func(doc, bucketArn pulumi.StringOutput) pulumi.StringOutput {
+			return withFailureWriters(doc, bucketArn, bus.Arn, args.FailureWriters)
+		}
+	}
+	failures, err := newBucket(ctx, name+"-failures", failureSpec, p)
 	if err != nil {
 		return nil, err
 	}
@@ -367,7 +381,9 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			Events:   pulumi.ToStringArray([]string{"s3:ObjectCreated:*"}),
 		}},
 		// S3 checks it may send when the notification is created: the queue policy comes first.
-	}, p, pulumi.DependsOn([]pulumi.Resource{failures.Policy, intakePolicy})); err != nil {
+		// Not on the bucket's policy, which waits for the mappings (FailureWriters): the
+		// notification must be on before a mapping can write its first failure object.
+	}, p, pulumi.DependsOn([]pulumi.Resource{intakePolicy})); err != nil {
 		return nil, fmt.Errorf("router %s: failure bucket notification: %w", name, err)
 	}
 

@@ -92,6 +92,9 @@ type bucketSpec struct {
 	grants func(bucketArn pulumi.StringOutput) []statement
 	// kmsKey is the customer-managed key of the bucket (SSE-KMS); nil keeps SSE-S3.
 	kmsKey pulumi.StringPtrInput
+	// amend, when set, rewrites the policy document (statements whose number is known only
+	// once other resources exist).
+	amend func(doc, bucketArn pulumi.StringOutput) pulumi.StringOutput
 }
 
 // secureBucket is a bucket with the resources that make it safe.
@@ -157,9 +160,13 @@ func newBucket(ctx *pulumi.Context, name string, spec bucketSpec, opts ...pulumi
 	if spec.grants != nil {
 		stmts = append(stmts, spec.grants(b.Arn)...)
 	}
+	doc := policyJSON(stmts...)
+	if spec.amend != nil {
+		doc = spec.amend(doc, b.Arn)
+	}
 	pol, err := s3.NewBucketPolicy(ctx, name+"-policy", &s3.BucketPolicyArgs{
 		Bucket: b.ID(),
-		Policy: policyJSON(stmts...),
+		Policy: doc,
 	}, withOptions(opts, pulumi.DependsOn([]pulumi.Resource{b, pab}))...)
 	if err != nil {
 		return nil, fmt.Errorf("bucket %s policy: %w", name, err)

@@ -80,6 +80,10 @@ type StreamSource struct {
 	ConsumerFunctionArn pulumi.StringOutput `pulumi:"consumerFunctionArn"`
 	// Kind is the stream's kind.
 	Kind StreamKind
+	// ConsumerRoleName is the role the mapping's failure records are written as, and
+	// DestinationKind where they go (FailureWriter, for an S3 destination).
+	ConsumerRoleName pulumi.StringOutput
+	DestinationKind  DestinationKind
 }
 
 func (a *StreamSourceArgs) validate() error {
@@ -183,12 +187,6 @@ func NewStreamSource(ctx *pulumi.Context, name string, args *StreamSourceArgs, o
 	if err != nil {
 		return nil, fmt.Errorf("stream source %s: consumer policy: %w", name, err)
 	}
-	if _, err := iam.NewRolePolicy(ctx, name+"-hydrate-policy", &iam.RolePolicyArgs{
-		Role:   args.HydrateRoleName,
-		Policy: policyJSON(append([]statement{read}, decrypt...)...),
-	}, p); err != nil {
-		return nil, fmt.Errorf("stream source %s: hydrate policy: %w", name, err)
-	}
 
 	retries := DefaultMaximumRetryAttempts
 	if args.MaximumRetryAttempts != nil {
@@ -221,7 +219,23 @@ func NewStreamSource(ctx *pulumi.Context, name string, args *StreamSourceArgs, o
 	if err != nil {
 		return nil, fmt.Errorf("stream source %s: mapping: %w", name, err)
 	}
+	// The hydrate role reads the stream back; for the S3 destination it also looks the mapping
+	// up, to check that a failure object under aws/lambda/<UUID>/ claims the mapping's own
+	// stream (package trust). GetEventSourceMapping takes the mapping's ARN as its resource
+	// (AWS's own sample policy: https://docs.aws.amazon.com/r53recovery/latest/dg/security_iam_region_switch_lambda_esm.html).
+	hydrate := append([]statement{read}, decrypt...)
+	if args.DestinationKind == DestinationS3 {
+		hydrate = append(hydrate, statement{sid: "CheckFailureObjectMapping", actions: []string{"lambda:GetEventSourceMapping"}, resources: inputs(esm.Arn)})
+	}
+	if _, err := iam.NewRolePolicy(ctx, name+"-hydrate-policy", &iam.RolePolicyArgs{
+		Role:   args.HydrateRoleName,
+		Policy: policyJSON(hydrate...),
+	}, p); err != nil {
+		return nil, fmt.Errorf("stream source %s: hydrate policy: %w", name, err)
+	}
 	s.MappingUUID = esm.Uuid
+	s.ConsumerRoleName = args.ConsumerRoleName.ToStringOutput()
+	s.DestinationKind = args.DestinationKind
 	s.StreamArn = args.StreamArn.ToStringOutput()
 	s.ConsumerFunctionArn = esm.FunctionArn
 	s.Kind = args.Kind

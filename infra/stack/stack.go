@@ -6,7 +6,10 @@ package stack
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
@@ -153,6 +156,19 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		}
 	}
 
+	// The failure bucket's policy names the mappings that write to it, which exist only once
+	// the router (whose bucket they name) does: the policy waits on this output, resolved
+	// below when the stream sources are created, or failed if Deploy fails before.
+	failureWriters, resolveWriters := pulumi.DeferredOutput[[]hydrantinfra.FailureWriter](ctx.Context())
+	writersResolved := false
+	defer func() {
+		if !writersResolved {
+			resolveWriters(pulumi.All().ApplyT(func([]any) ([]hydrantinfra.FailureWriter, error) {
+				return nil, errors.New("the stream sources were not created")
+			}))
+		}
+	}()
+
 	router, err := hydrantinfra.NewRouter(ctx, "hydrant", &hydrantinfra.RouterArgs{
 		HydrateCode:                hydrateCode,
 		EventSource:                rc.EventSource,
@@ -177,6 +193,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		},
 		ClaimCheckReaders: claimCheckReaders(cfg, streamArns),
 		TrustedStreams:    trustedStreams(cfg),
+		FailureWriters:    failureWriters,
 		Schemas:           regSchemas,
 		Tags:              tags,
 	})
@@ -236,6 +253,9 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 			d.StreamSources[name] = src
 		}
 	}
+
+	resolveWriters(s3Writers(d.StreamSources))
+	writersResolved = true
 
 	// Team subscriptions.
 	watches := []hydrantinfra.Watch{router.Watch()}
@@ -448,4 +468,23 @@ func accountOfArn(a pulumi.StringOutput) pulumi.StringOutput {
 		}
 		return parsed.AccountID, nil
 	}).(pulumi.StringOutput)
+}
+
+// s3Writers are the stream sources whose failures go to the failure bucket, with their
+// consumer roles, once their mappings exist.
+func s3Writers(sources map[string]*hydrantinfra.StreamSource) pulumi.Output {
+	names := slices.Sorted(maps.Keys(sources))
+	var parts []any
+	for _, name := range names {
+		if src := sources[name]; src.DestinationKind == hydrantinfra.DestinationS3 {
+			parts = append(parts, src.MappingUUID, src.ConsumerRoleName)
+		}
+	}
+	return pulumi.All(parts...).ApplyT(func(vals []any) ([]hydrantinfra.FailureWriter, error) {
+		out := []hydrantinfra.FailureWriter{}
+		for i := 0; i+1 < len(vals); i += 2 {
+			out = append(out, hydrantinfra.FailureWriter{MappingUUID: vals[i].(string), RoleName: vals[i+1].(string)})
+		}
+		return out, nil
+	})
 }

@@ -375,3 +375,49 @@ func TestAttackAllowListIsTheConfiguredStreams(t *testing.T) {
 		t.Errorf("%s = %v, want the intake DLQ", hydrantinfra.EnvIntakeDLQURL, vars[hydrantinfra.EnvIntakeDLQURL])
 	}
 }
+
+// TestAttackFailureBucketPrefixesAreTheMappings (issue 9, item 6, the S3 path): the deployed
+// failure bucket's policy keeps each S3-destination mapping's prefix to its consumer role
+// (the statements themselves are attacked in hydrantinfra's TestAttackFailureObjectUnderAnotherMapping),
+// names no mapping whose failures go elsewhere, and the hydrate role may look up exactly the
+// S3-destination mappings, to check the stream a failure object's key claims.
+func TestAttackFailureBucketPrefixesAreTheMappings(t *testing.T) {
+	p := runStack(t, "demo")
+	users := find(t, p, "aws:lambda/eventSourceMapping:EventSourceMapping", stack.DemoUsersSource+"-mapping")
+	orders := find(t, p, "aws:lambda/eventSourceMapping:EventSourceMapping", stack.DemoOrdersSource+"-mapping")
+	usersUUID, ordersUUID := users.ID, orders.ID
+	if usersUUID == "" || ordersUUID == "" {
+		t.Fatalf("mappings without UUIDs: %q %q", usersUUID, ordersUUID)
+	}
+	doc := find(t, p, "aws:s3/bucketPolicy:BucketPolicy", "hydrant-failures-policy").Inputs["policy"].(string)
+	var d struct {
+		Statement []struct {
+			Effect    string
+			Resource  []string
+			Condition map[string]map[string][]string
+		}
+	}
+	if err := json.Unmarshal([]byte(doc), &d); err != nil {
+		t.Fatal(err)
+	}
+	var prefixes []string
+	for _, s := range d.Statement {
+		if s.Effect != "Deny" || s.Condition["ArnNotLike"] == nil {
+			continue
+		}
+		prefixes = append(prefixes, s.Resource...)
+		if roles := s.Condition["ArnNotLike"]["aws:PrincipalArn"]; len(roles) != 2 || !strings.HasSuffix(roles[0], ":role/"+stack.DemoUsersSource+"-consumer-role") {
+			t.Errorf("the prefix %v is kept to %v, want the users consumer's role", s.Resource, roles)
+		}
+	}
+	if want := []string{"arn:aws:s3:::hydrant-failures/aws/lambda/" + usersUUID + "/*"}; !reflect.DeepEqual(prefixes, want) {
+		t.Errorf("the failure bucket keeps prefixes %v, want the S3 mapping's only %v (not the SQS mapping %s)", prefixes, want, ordersUUID)
+	}
+	hydrate := find(t, p, "aws:iam/rolePolicy:RolePolicy", stack.DemoUsersSource+"-hydrate-policy").Inputs["policy"].(string)
+	if !strings.Contains(hydrate, `"Action":["lambda:GetEventSourceMapping"],"Resource":["arn:aws:lambda:us-east-1:123456789012:event-source-mapping:`+usersUUID+`"]`) {
+		t.Errorf("the hydrate role may not look up the users mapping (only it): %s", hydrate)
+	}
+	if other := find(t, p, "aws:iam/rolePolicy:RolePolicy", stack.DemoOrdersSource+"-hydrate-policy").Inputs["policy"].(string); strings.Contains(other, "lambda:") {
+		t.Errorf("the SQS source's hydrate grant names Lambda: %s", other)
+	}
+}
