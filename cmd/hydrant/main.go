@@ -56,6 +56,8 @@ func commands() map[string]command {
 		"plan":    planCommand(),
 		"demo":    demoCommand(),
 		"redrive": redriveCommand(),
+		// intake-dlq: the intake DLQ's messages, listed and moved back (intakedlq.go).
+		"intake-dlq": intakeDLQCommand(),
 	}
 }
 

@@ -288,3 +288,23 @@ func TestMessageMoveTaskFailsWhenTheDestinationGoes(t *testing.T) {
 		t.Errorf("%d left in the DLQ and %d moved, want 10 in all", left, task.ApproximateNumberOfMessagesMoved)
 	}
 }
+
+// ListDeadLetterSourceQueues (goaws lacks it too) names the queues whose redrive policy names
+// the DLQ, as URLs of the local endpoint; a queue that no policy names has none.
+func TestListDeadLetterSourceQueues(t *testing.T) {
+	q := newMoveQueues(t)
+	ctx := context.Background()
+	out, err := q.c.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(q.dlqURL)})
+	if err != nil || len(out.QueueUrls) != 1 || out.QueueUrls[0] != q.srcURL {
+		t.Errorf("sources of the DLQ: %+v, %v; want [%s]", out, err, q.srcURL)
+	}
+	out, err = q.c.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(q.plainURL)})
+	if err != nil || len(out.QueueUrls) != 0 {
+		t.Errorf("sources of a queue that is no DLQ: %+v, %v; want none", out, err)
+	}
+	_, err = q.c.ListDeadLetterSourceQueues(ctx, &sqs.ListDeadLetterSourceQueuesInput{QueueUrl: aws.String(q.plainURL + "-missing")})
+	var missing *sqstypes.QueueDoesNotExist
+	if !errors.As(err, &missing) {
+		t.Errorf("a missing queue: %v, want QueueDoesNotExist", err)
+	}
+}

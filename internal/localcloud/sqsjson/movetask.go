@@ -481,3 +481,28 @@ func decode(body []byte, v any) error {
 	}
 	return nil
 }
+
+// listDeadLetterSources is ListDeadLetterSourceQueues (which goaws lacks too): the queues
+// whose redrive policy names the queue as their dead-letter queue, as URLs of this endpoint
+// (the form the caller gave). It answers every source at once, without a NextToken.
+func (m *moveTasks) listDeadLetterSources(ctx context.Context, body []byte) (any, error) {
+	var in struct{ QueueUrl string }
+	if err := decode(body, &in); err != nil {
+		return nil, err
+	}
+	attrs, err := m.c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(in.QueueUrl),
+		AttributeNames: []sqstypes.QueueAttributeName{sqstypes.QueueAttributeNameQueueArn}})
+	if err != nil {
+		return nil, err
+	}
+	sources, err := m.deadLetterSources(ctx, attrs.Attributes[string(sqstypes.QueueAttributeNameQueueArn)])
+	if err != nil {
+		return nil, err
+	}
+	base := in.QueueUrl[:strings.LastIndex(in.QueueUrl, "/")+1]
+	urls := []string{}
+	for _, u := range sources {
+		urls = append(urls, base+u[strings.LastIndex(u, "/")+1:])
+	}
+	return map[string]any{"queueUrls": urls}, nil
+}

@@ -66,9 +66,10 @@ func New(goaws string, c *sqs.Client) (*Endpoint, error) {
 		"DeleteMessageBatch":      call(c.DeleteMessageBatch),
 		"ChangeMessageVisibility": call(c.ChangeMessageVisibility),
 		// goaws has no message move tasks: the endpoint runs them (movetask.go).
-		"StartMessageMoveTask":  moves.start,
-		"ListMessageMoveTasks":  moves.list,
-		"CancelMessageMoveTask": moves.cancelTask,
+		"StartMessageMoveTask":       moves.start,
+		"ListMessageMoveTasks":       moves.list,
+		"CancelMessageMoveTask":      moves.cancelTask,
+		"ListDeadLetterSourceQueues": moves.listDeadLetterSources,
 	}}, nil
 }
 
