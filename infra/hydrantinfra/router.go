@@ -30,6 +30,8 @@ const (
 	EnvMaxEntrySize       = "HYDRANT_MAX_ENTRY_SIZE"      // largest PutEvents entry, in bytes
 	EnvPublishConcurrency = "HYDRANT_PUBLISH_CONCURRENCY" // PutEvents calls in flight per invocation
 	EnvLogLevel           = "HYDRANT_LOG_LEVEL"           // debug, info, warn or error
+	EnvMessageConcurrency = "HYDRANT_MESSAGE_CONCURRENCY" // intake messages of a batch handled at once
+	EnvDeadlineMargin     = "HYDRANT_DEADLINE_MARGIN"     // time left under which no message is started
 	EnvTrustedStreams     = "HYDRANT_TRUSTED_STREAMS"     // the allow-list of failure records (package trust)
 	EnvIntakeDLQURL       = "HYDRANT_INTAKE_DLQ_URL"      // where refused failure records are moved
 )
@@ -42,6 +44,8 @@ const HydrateMetricsNamespace = "Hydrant"
 const (
 	DefaultMaxEntrySize          = 256 * 1024 // EventBridge's documented PutEvents entry limit
 	DefaultPublishConcurrency    = 4
+	DefaultMessageConcurrency    = 4
+	DefaultDeadlineMarginSeconds = 10
 	DefaultHydrateMemoryMB       = 512
 	DefaultHydrateTimeoutSeconds = 120
 	DefaultIntakeBatchSize       = 10
@@ -81,6 +85,10 @@ type RouterArgs struct {
 	IntakeMaxReceiveCount int // receives before a message goes to the intake DLQ; 0 = default
 	MaxEntrySize          int // 0 = DefaultMaxEntrySize; 1024..1048576
 	PublishConcurrency    int // 0 = DefaultPublishConcurrency; 1..64
+	MessageConcurrency    int // 0 = DefaultMessageConcurrency; 1..10 (an SQS batch's size)
+	// DeadlineMarginSeconds: no intake message is started with less time left before the
+	// function's timeout; 0 = DefaultDeadlineMarginSeconds; under the timeout.
+	DeadlineMarginSeconds int
 	LogRetentionDays      int // 0 = DefaultLogRetentionDays
 	LogLevel              string
 	// FailureObjectRetentionDays expires objects in the failure bucket; 0 keeps them.
@@ -200,6 +208,12 @@ func (a *RouterArgs) validate() error {
 	}
 	if a.PublishConcurrency < 0 || a.PublishConcurrency > 64 {
 		errs = append(errs, fmt.Errorf("PublishConcurrency %d outside 1..64", a.PublishConcurrency))
+	}
+	if a.MessageConcurrency < 0 || a.MessageConcurrency > 10 {
+		errs = append(errs, fmt.Errorf("MessageConcurrency %d outside 1..10", a.MessageConcurrency))
+	}
+	if timeout := orDefault(a.HydrateTimeoutSeconds, DefaultHydrateTimeoutSeconds); a.DeadlineMarginSeconds < 0 || a.DeadlineMarginSeconds >= timeout {
+		errs = append(errs, fmt.Errorf("DeadlineMarginSeconds %d outside 1..%d (under the hydrate timeout)", a.DeadlineMarginSeconds, timeout-1))
 	}
 	for _, acct := range a.RuleCreatorAccounts {
 		if !accountID.MatchString(acct) {
@@ -462,6 +476,8 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 			EnvPublishConcurrency: pulumi.String(strconv.Itoa(orDefault(args.PublishConcurrency, DefaultPublishConcurrency))),
 			EnvLogLevel:           pulumi.String(logLevel),
 			EnvIntakeDLQURL:       intakeDLQ.Url,
+			EnvMessageConcurrency: pulumi.String(strconv.Itoa(orDefault(args.MessageConcurrency, DefaultMessageConcurrency))),
+			EnvDeadlineMargin:     pulumi.Sprintf("%ds", orDefault(args.DeadlineMarginSeconds, DefaultDeadlineMarginSeconds)),
 		}},
 		Tags: tags,
 	}

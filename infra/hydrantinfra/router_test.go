@@ -70,6 +70,8 @@ func TestRouter(t *testing.T) {
 			hydrantinfra.EnvPublishConcurrency: "4",
 			hydrantinfra.EnvLogLevel:           "info",
 			hydrantinfra.EnvIntakeDLQURL:       "https://sqs.us-east-1.amazonaws.com/123456789012/hydrant-intake-dlq",
+			hydrantinfra.EnvMessageConcurrency: "4",
+			hydrantinfra.EnvDeadlineMargin:     "10s",
 		}
 		if got := get(fn.Inputs, "environment.variables"); !reflect.DeepEqual(got, wantEnv) {
 			t.Errorf("environment = %v\nwant %v", got, wantEnv)

@@ -43,6 +43,8 @@ type RouterConfig struct {
 	IntakeMaxReceiveCount      int    `json:"intakeMaxReceiveCount"`
 	MaxEntrySize               int    `json:"maxEntrySize"`
 	PublishConcurrency         int    `json:"publishConcurrency"`
+	MessageConcurrency         int    `json:"messageConcurrency"`
+	DeadlineMarginSeconds      int    `json:"deadlineMarginSeconds"`
 	LogRetentionDays           int    `json:"logRetentionDays"`
 	LogLevel                   string `json:"logLevel"`
 	FailureObjectRetentionDays int    `json:"failureObjectRetentionDays"`
@@ -311,6 +313,16 @@ func (v *validator) validate(cfg *Config) {
 	}
 	if r.PublishConcurrency < 0 || r.PublishConcurrency > 64 {
 		v.fail(k+".publishConcurrency", fmt.Sprint(r.PublishConcurrency), "must be 1..64")
+	}
+	if r.MessageConcurrency < 0 || r.MessageConcurrency > 10 {
+		v.fail(k+".messageConcurrency", fmt.Sprint(r.MessageConcurrency), "must be 1..10 (an SQS batch holds at most 10 messages)")
+	}
+	timeout := r.HydrateTimeoutSeconds
+	if timeout == 0 {
+		timeout = hydrantinfra.DefaultHydrateTimeoutSeconds
+	}
+	if r.DeadlineMarginSeconds < 0 || r.DeadlineMarginSeconds >= timeout {
+		v.fail(k+".deadlineMarginSeconds", fmt.Sprint(r.DeadlineMarginSeconds), fmt.Sprintf("must be 1..%d (under the hydrate timeout, %d s)", timeout-1, timeout))
 	}
 	if strings.HasPrefix(r.EventSource, "aws.") {
 		v.fail(k+".eventSource", quote(r.EventSource), "EventBridge reserves sources starting with \"aws.\"")

@@ -2,6 +2,7 @@ package stack_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/hydrant-dev/hydrant/infra/hydrantinfra"
 	"github.com/hydrant-dev/hydrant/internal/intake"
@@ -18,10 +19,17 @@ func TestHydrateEnvironmentMatchesTheHandler(t *testing.T) {
 		{hydrantinfra.EnvMaxEntrySize, intake.EnvMaxEntrySize},
 		{hydrantinfra.EnvPublishConcurrency, intake.EnvConcurrency},
 		{hydrantinfra.EnvLogLevel, intake.EnvLogLevel},
+		{hydrantinfra.EnvMessageConcurrency, intake.EnvMessageConcurrency},
+		{hydrantinfra.EnvDeadlineMargin, intake.EnvDeadlineMargin},
 	} {
 		if pair[0] != pair[1] {
 			t.Errorf("router sets %s, handler reads %s", pair[0], pair[1])
 		}
+	}
+	if hydrantinfra.DefaultMessageConcurrency != intake.DefaultMessageConcurrency ||
+		time.Duration(hydrantinfra.DefaultDeadlineMarginSeconds)*time.Second != intake.DefaultDeadlineMargin {
+		t.Errorf("router defaults %d messages at once and a %d s margin, the handler's %d and %s", hydrantinfra.DefaultMessageConcurrency,
+			hydrantinfra.DefaultDeadlineMarginSeconds, intake.DefaultMessageConcurrency, intake.DefaultDeadlineMargin)
 	}
 	if hydrantinfra.DefaultMaxEntrySize != publish.DefaultMaxEntrySize {
 		t.Errorf("router default entry size %d, publisher's %d", hydrantinfra.DefaultMaxEntrySize, publish.DefaultMaxEntrySize)
@@ -38,7 +46,8 @@ func TestRouterEnvironmentIsAValidHandlerConfiguration(t *testing.T) {
 	if err != nil {
 		t.Fatalf("handler rejects the router's environment %v: %v", vars, err)
 	}
-	if cfg.EventBus != "hydrant" || cfg.Source != "hydrant" || cfg.MaxEntrySize != 262144 || cfg.Concurrency != 4 || cfg.ClaimCheckBucket != "hydrant-claim-checks" {
+	if cfg.EventBus != "hydrant" || cfg.Source != "hydrant" || cfg.MaxEntrySize != 262144 || cfg.Concurrency != 4 || cfg.ClaimCheckBucket != "hydrant-claim-checks" ||
+		cfg.MessageConcurrency != 5 || cfg.DeadlineMargin != 15*time.Second {
 		t.Errorf("handler configuration %+v", cfg)
 	}
 }

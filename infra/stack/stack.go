@@ -181,6 +181,8 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		IntakeMaxReceiveCount:      rc.IntakeMaxReceiveCount,
 		MaxEntrySize:               rc.MaxEntrySize,
 		PublishConcurrency:         rc.PublishConcurrency,
+		MessageConcurrency:         rc.MessageConcurrency,
+		DeadlineMarginSeconds:      rc.DeadlineMarginSeconds,
 		LogRetentionDays:           rc.LogRetentionDays,
 		LogLevel:                   rc.LogLevel,
 		FailureObjectRetentionDays: rc.FailureObjectRetentionDays,
