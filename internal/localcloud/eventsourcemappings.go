@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/google/uuid"
+
 	"github.com/hydrant-dev/hydrant/internal/localcloud/esm"
 )
 
@@ -55,7 +57,7 @@ func (c *Cloud) createMapping(ctx context.Context, a regArgs) (created, error) {
 	}
 	m := Mapping{FunctionName: a.In.str("functionName")}
 	cfg := esm.Config{
-		UUID:                       randomUUID(),
+		UUID:                       uuid.NewString(),
 		EventSourceARN:             a.In.str("eventSourceArn"),
 		StartingPosition:           a.In.str("startingPosition"),
 		BisectBatchOnFunctionError: a.In.boolean("bisectBatchOnFunctionError"),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambdacontext"
 	"github.com/aws/aws-sdk-go-v2/aws/arn"
+	"github.com/google/uuid"
 
 	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
 )
@@ -113,7 +114,7 @@ func (f *function) invoke(ctx context.Context, payload []byte) (out []byte, err 
 	}
 	ctx, cancel := context.WithTimeout(ctx, f.timeout)
 	defer cancel()
-	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: randomUUID(), InvokedFunctionArn: f.arn})
+	ctx = lambdacontext.NewContext(ctx, &lambdacontext.LambdaContext{AwsRequestID: uuid.NewString(), InvokedFunctionArn: f.arn})
 	defer func() {
 		if r := recover(); r != nil {
 			out, err = nil, &FunctionError{Function: f.name, Err: fmt.Errorf("panic: %v", r)}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sns"
+	"github.com/google/uuid"
 )
 
 // createTopic creates an SNS topic on goaws.
@@ -33,7 +34,7 @@ func (c *Cloud) createSubscription(ctx context.Context, a regArgs) (created, err
 		return created{}, fmt.Errorf("topic, protocol and endpoint are required")
 	}
 	if protocol != "sqs" {
-		arn := topic + ":" + randomUUID()
+		arn := topic + ":" + uuid.NewString()
 		return created{id: arn, outputs: map[string]any{"arn": arn},
 			res: Resource{ARN: arn, Mode: ModeAccepted, Note: fmt.Sprintf("%s subscription to %s: listed, not delivered locally", protocol, endpoint)}}, nil
 	}

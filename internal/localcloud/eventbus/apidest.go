@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // API destinations are created as in AWS, with CreateConnection (the authorization) and
@@ -94,7 +96,7 @@ func (s *Server) createConnection(_ context.Context, body []byte) (any, *apiErro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	arn := s.arn("connection/" + in.Name + "/" + newID())
+	arn := s.arn("connection/" + in.Name + "/" + uuid.NewString())
 	for _, c := range s.connections {
 		if c.name == in.Name {
 			return nil, alreadyExists("Connection %s already exists.", in.Name)
@@ -140,7 +142,7 @@ func (s *Server) createAPIDestination(_ context.Context, body []byte) (any, *api
 		}
 	}
 	d := &apiDestination{
-		arn: s.arn("api-destination/" + in.Name + "/" + newID()), name: in.Name, description: in.Description,
+		arn: s.arn("api-destination/" + in.Name + "/" + uuid.NewString()), name: in.Name, description: in.Description,
 		connectionArn: in.ConnectionArn, endpoint: in.InvocationEndpoint, method: strings.ToUpper(in.HTTPMethod),
 		rate: in.InvocationRateLimitPerSecond, created: time.Now().UTC(),
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 )
 
@@ -133,7 +135,7 @@ func (s *Server) putEntry(e *putEventsEntry, now time.Time) putEventsResultEntry
 		resources = []string{}
 	}
 	ev := Event{
-		Version: "0", ID: newID(), DetailType: *e.DetailType, Source: *e.Source, Account: s.opts.AccountID,
+		Version: "0", ID: uuid.NewString(), DetailType: *e.DetailType, Source: *e.Source, Account: s.opts.AccountID,
 		Time: t.Format(time.RFC3339), Region: s.opts.Region, Resources: resources, Detail: compact.Bytes(),
 	}
 	raw, err := json.Marshal(ev)

@@ -2,8 +2,6 @@ package eventbus
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
+	"github.com/google/uuid"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/firehose"
 )
 
@@ -276,13 +275,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
+	w.Header().Set("X-Amzn-Requestid", uuid.NewString())
 	_, _ = w.Write(data)
 }
 
 func writeError(w http.ResponseWriter, e *apiError) {
 	w.Header().Set("Content-Type", "application/x-amz-json-1.1")
-	w.Header().Set("X-Amzn-Requestid", newID())
+	w.Header().Set("X-Amzn-Requestid", uuid.NewString())
 	w.WriteHeader(e.Status)
 	data, _ := json.Marshal(map[string]string{"__type": e.Code, "message": e.Message})
 	_, _ = w.Write(data)
@@ -298,13 +297,3 @@ func decode(body []byte, v any) *apiError {
 }
 
 type empty struct{}
-
-// newID returns a random UUID (version 4), the form of EventBridge's event ids.
-func newID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
-}

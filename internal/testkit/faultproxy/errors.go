@@ -1,14 +1,14 @@
 package faultproxy
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // AWSError is an AWS error response. It is written in the protocol of the request it answers:
@@ -36,7 +36,7 @@ func (e AWSError) Responder() Responder {
 
 // Write writes the error as the answer to r.
 func (e AWSError) Write(w http.ResponseWriter, r *Request) {
-	w.Header().Set("x-amzn-RequestId", requestID())
+	w.Header().Set("x-amzn-RequestId", uuid.NewString())
 	if r.Target == "" && isQuery(r) {
 		e.writeQuery(w)
 		return
@@ -78,20 +78,12 @@ func (e AWSError) writeQuery(w http.ResponseWriter) {
 		XMLName   xml.Name `xml:"ErrorResponse"`
 		Error     xmlError `xml:"Error"`
 		RequestID string   `xml:"RequestId"`
-	}{Error: xmlError{fault, e.Code, e.Message}, RequestID: requestID()}) // strings only: cannot fail
+	}{Error: xmlError{fault, e.Code, e.Message}, RequestID: uuid.NewString()}) // strings only: cannot fail
 	body = append([]byte(xml.Header), body...)
 	w.Header().Set("Content-Type", "text/xml")
 	w.Header().Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(e.StatusCode)
 	_, _ = w.Write(body)
-}
-
-// requestID is a random UUID-shaped id, as AWS puts in x-amzn-RequestId.
-func requestID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on Linux
-	h := hex.EncodeToString(b[:])
-	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
 // ---- Kinesis (AWS JSON 1.1) -------------------------------------------------------------
