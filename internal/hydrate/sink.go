@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
+
 	"github.com/hydrant-dev/hydrant/hydrantevent"
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/publish"
@@ -197,13 +199,14 @@ func OffloadKeyPrefix(streamARN string) string {
 // region, account and the resource type ("stream/" or "table/"): a shorter one would grant
 // reads across accounts or services, so it is refused.
 func OffloadKeyPrefixOfARNPrefix(arnPrefix string) (string, error) {
-	parts := strings.SplitN(arnPrefix, ":", 6)
-	if len(parts) != 6 || parts[0] != "arn" || parts[1] == "" || parts[3] == "" || len(parts[4]) != 12 {
+	// A prefix that names the account has all six ARN sections, the last one cut short.
+	a, err := arn.Parse(arnPrefix)
+	if err != nil || a.Partition == "" || a.Region == "" || len(a.AccountID) != 12 {
 		return "", fmt.Errorf("stream ARN prefix %q: name the partition, region and account (arn:aws:kinesis:REGION:ACCOUNT:stream/...)", arnPrefix)
 	}
-	region, account, resource := parts[3], parts[4], parts[5]
-	base := "records/" + region + "/" + account + "/"
-	switch parts[2] {
+	resource := a.Resource
+	base := "records/" + a.Region + "/" + a.AccountID + "/"
+	switch a.Service {
 	case "kinesis":
 		name, ok := strings.CutPrefix(resource, "stream/")
 		if !ok || strings.Contains(name, "/") {
@@ -227,7 +230,7 @@ func OffloadKeyPrefixOfARNPrefix(arnPrefix string) (string, error) {
 		}
 		return base + string(failure.StreamTypeDynamoDB) + "/" + table + "/" + label, nil
 	}
-	return "", fmt.Errorf("stream ARN prefix %q: service %q is neither kinesis nor dynamodb", arnPrefix, parts[2])
+	return "", fmt.Errorf("stream ARN prefix %q: service %q is neither kinesis nor dynamodb", arnPrefix, a.Service)
 }
 
 func eventID(d hydrantevent.Detail) string {
