@@ -154,6 +154,7 @@ var documentedBlocks = map[string]how{
 	"README.md|hydrant redrive --from \"$ORDERS_QUEUE_URL\" --to function:orders-consumer --dry-run   # what would be sent":                     each,
 	"docs/benchmarks.md|make emulators-up   # or: eval \"$(scripts/emulators up)\"":                                                             each,
 	"docs/benchmarks.md|# Hydrant": outside, // eventpattern.Set against Quamina, built in /tmp, never committed
+	"docs/testing.md|go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure": each,
 }
 
 // kind says how one command of an `each` block is exercised.
@@ -208,7 +209,8 @@ var commands = map[string]exercise{
 	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer`:           {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive on the local cloud"},
 	"make emulators-up":      {runElsewhere, "the Makefile's wrapper of scripts/emulators up, which internal/testkit/emulators' script tests run"},
 	"scripts/emulators down": {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
-	`eval "$(scripts/emulators up --state .cache/emulators/lc-dev)"`: {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up --state"},
+	`eval "$(scripts/emulators up --state .cache/emulators/lc-dev)"`:         {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up --state"},
+	"go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure": {runByDocsTest, "TestFuzzCommand runs it, with a fuzz time of 100 inputs; the -fuzz pattern is checked to select one fuzz test"},
 }
 
 // TestEveryCommandIsExercised fails for a command block or a command of the docs that no test
@@ -316,6 +318,39 @@ func verify(cmd string, e exercise) error {
 		}
 	case benchmark:
 		return verifyBenchmark(cmd)
+	case runByDocsTest:
+		if strings.Contains(cmd, " -fuzz ") {
+			return verifyFuzz(cmd)
+		}
+	}
+	return nil
+}
+
+var fuzzFunc = regexp.MustCompile(`(?m)^func (Fuzz\w+)\(`)
+
+// verifyFuzz checks that `go test ... -fuzz PATTERN ... PKG` selects exactly one fuzz test of
+// the package: go test refuses to fuzz otherwise.
+func verifyFuzz(cmd string) error {
+	pattern, pkgs, err := goTestArgs(cmd, "-fuzz")
+	if err != nil {
+		return err
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil || pattern == "" || len(pkgs) != 1 {
+		return fmt.Errorf("no valid -fuzz pattern or no single package (%v)", err)
+	}
+	pkg := pkgs[0]
+	files, _ := filepath.Glob(filepath.Join("..", pkg, "*_test.go"))
+	var selected []string
+	for _, file := range files {
+		for _, m := range fuzzFunc.FindAllStringSubmatch(mustRead(file), -1) {
+			if re.MatchString(m[1]) {
+				selected = append(selected, m[1])
+			}
+		}
+	}
+	if len(selected) != 1 {
+		return fmt.Errorf("-fuzz %q selects %v in %s: go test fuzzes only when it selects exactly one", pattern, selected, pkg)
 	}
 	return nil
 }
@@ -325,26 +360,34 @@ func mustRead(path string) string {
 	return string(b)
 }
 
+// goTestArgs returns the value of flag (quotes removed) and the ./ packages of a `go test`
+// command.
+func goTestArgs(cmd, flag string) (value string, pkgs []string, err error) {
+	f := strings.Fields(strings.SplitN(cmd, "#", 2)[0])
+	if len(f) < 2 || f[0] != "go" || f[1] != "test" {
+		return "", nil, fmt.Errorf("not a go test command")
+	}
+	for i := 2; i < len(f); i++ {
+		switch {
+		case f[i] == flag && i+1 < len(f):
+			value = strings.Trim(f[i+1], "'")
+			i++
+		case strings.HasPrefix(f[i], "./"):
+			pkgs = append(pkgs, f[i])
+		}
+	}
+	return value, pkgs, nil
+}
+
 var benchFunc = regexp.MustCompile(`(?m)^func (Benchmark\w+)\(`)
 
 // verifyBenchmark checks that `go test ... -bench PATTERN ... PKG...` selects at least one
 // benchmark in each package (go test matches the pattern against the name without
 // "Benchmark" and with it; a sub-benchmark pattern is matched on its first element).
 func verifyBenchmark(cmd string) error {
-	f := strings.Fields(strings.SplitN(cmd, "#", 2)[0])
-	if len(f) < 2 || f[0] != "go" || f[1] != "test" {
-		return fmt.Errorf("not a go test command")
-	}
-	pattern := ""
-	var pkgs []string
-	for i := 2; i < len(f); i++ {
-		switch {
-		case f[i] == "-bench" && i+1 < len(f):
-			pattern = strings.Trim(f[i+1], "'")
-			i++
-		case strings.HasPrefix(f[i], "./"):
-			pkgs = append(pkgs, f[i])
-		}
+	pattern, pkgs, err := goTestArgs(cmd, "-bench")
+	if err != nil {
+		return err
 	}
 	if pattern == "" || len(pkgs) == 0 {
 		return fmt.Errorf("no -bench pattern or package")
@@ -376,4 +419,20 @@ func verifyBenchmark(cmd string) error {
 		}
 	}
 	return nil
+}
+
+// A -fuzz pattern that selects two fuzz tests (go test then refuses to fuzz) is caught.
+func TestVerifyFuzz(t *testing.T) {
+	for _, tc := range []struct {
+		cmd     string
+		wantErr bool
+	}{
+		{"go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure", false},
+		{"go test -run '^$' -fuzz FuzzParse -fuzztime 60s ./internal/failure", true}, // also FuzzParseStreamARN
+		{"go test -run '^$' -fuzz '^FuzzNone$' -fuzztime 60s ./internal/failure", true},
+	} {
+		if err := verifyFuzz(tc.cmd); (err != nil) != tc.wantErr {
+			t.Errorf("%s: error %v, want an error: %v", tc.cmd, err, tc.wantErr)
+		}
+	}
 }

@@ -3,7 +3,6 @@
 package docs
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,17 +75,17 @@ func readerEnv() []string {
 }
 
 // shell runs a bash script in dir with hydrant on the PATH; it returns the combined output
-// (one pipe, so the order is the order the commands wrote in) and the exit code.
+// (one file, so the order is the order the commands wrote in) and the exit code. Whatever the
+// script left running in the background is ended with it (runGroup).
 func shell(ctx context.Context, t *testing.T, dir, script string, env ...string) (string, int) {
 	t.Helper()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script)
 	cmd.Dir = dir
 	cmd.Env = append(readerEnv(), "PATH="+hydrantPath(t))
 	cmd.Env = append(cmd.Env, env...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 10 * time.Second
-	err := cmd.Run()
+	out := outputFile(t)
+	cmd.Stdout, cmd.Stderr = out.File, out.File
+	err := runGroup(cmd)
 	var exit *exec.ExitError
 	switch {
 	case err == nil:
@@ -94,7 +93,7 @@ func shell(ctx context.Context, t *testing.T, dir, script string, env ...string)
 	case errors.As(err, &exit):
 		return out.String(), exit.ExitCode()
 	default:
-		t.Fatalf("bash: %v\n%s", err, out.String())
+		t.Fatalf("bash: %v\n%s", err, out)
 		return "", -1
 	}
 }
@@ -276,10 +275,10 @@ func TestMakeDemo(t *testing.T) {
 	cmd := exec.CommandContext(ctx, "make", "demo")
 	cmd.Dir = r
 	cmd.Env = readerEnv()
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("make demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+	stdout, stderr := outputFile(t), outputFile(t)
+	cmd.Stdout, cmd.Stderr = stdout.File, stderr.File
+	if err := runGroup(cmd); err != nil {
+		t.Fatalf("make demo: %v\nstdout:\n%s\nstderr:\n%s", err, stdout, stderr)
 	}
 	// Every line of the page's standard-output sample appears, names and numbers masked.
 	sample := pageBlock(t, "docs/cli.md", `$ hydrant demo      # with emulators exported (eval "$(scripts/emulators up)"); standard error:`)
@@ -361,5 +360,20 @@ func TestDeployLocally(t *testing.T) {
 	}
 	if out, code := shell(context.Background(), t, dir, "set -e\n"+strings.Join(local, "\n")); code != 0 {
 		t.Errorf("%s: exit %d\n%s", strings.Join(local, "; "), code, out)
+	}
+}
+
+// TestFuzzCommand runs docs/testing.md's fuzz command as written, with a fuzz time of 100
+// inputs instead of 60 s: the pattern selects one fuzz test and the fuzzing runs.
+func TestFuzzCommand(t *testing.T) {
+	c := pageBlock(t, "docs/testing.md", "go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure").commands()
+	if len(c) != 1 || !strings.Contains(c[0], "-fuzztime 60s") {
+		t.Fatalf("docs/testing.md's fuzz block is %q, want one command with -fuzztime 60s", c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out, code := shell(ctx, t, root(t), strings.Replace(c[0], "-fuzztime 60s", "-fuzztime 100x", 1))
+	if code != 0 || !strings.Contains(out, "fuzz: elapsed") {
+		t.Errorf("the fuzz command exits %d:\n%s", code, out)
 	}
 }
