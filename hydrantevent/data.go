@@ -29,11 +29,11 @@ func DataJSON(data []byte) json.RawMessage {
 // refers to: same size and same SHA-256.
 func (o *Offload) Verify(body []byte) error {
 	if int64(len(body)) != o.Size {
-		return fmt.Errorf("offloaded record s3://%s/%s: %d bytes, the event says %d", o.Bucket, o.Key, len(body), o.Size)
+		return &OffloadError{Bucket: o.Bucket, Key: o.Key, Reason: fmt.Sprintf("%d bytes, the event says %d", len(body), o.Size)}
 	}
 	sum := sha256.Sum256(body)
 	if got := hex.EncodeToString(sum[:]); got != o.SHA256 {
-		return fmt.Errorf("offloaded record s3://%s/%s: sha256 %s, the event says %s", o.Bucket, o.Key, got, o.SHA256)
+		return &OffloadError{Bucket: o.Bucket, Key: o.Key, Reason: fmt.Sprintf("sha256 %s, the event says %s", got, o.SHA256)}
 	}
 	return nil
 }

@@ -2,12 +2,30 @@ package hydrantevent
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
 )
+
+// OffloadError says that an offloaded record cannot be had back as its event describes it:
+// the object is gone (Missing: expired by the bucket's lifecycle rule, or never written) or
+// it is not the record (its size or SHA-256 differ from the event's). A caller gives the
+// record up; any other error of Fetch (S3 unreachable, access denied, throttled) is worth
+// trying again.
+type OffloadError struct {
+	Bucket, Key string
+	Missing     bool
+	Reason      string
+}
+
+func (e *OffloadError) Error() string {
+	return fmt.Sprintf("offloaded record s3://%s/%s: %s", e.Bucket, e.Key, e.Reason)
+}
 
 // S3API is the part of the S3 client Fetch needs; *s3.Client implements it.
 type S3API interface {
@@ -16,7 +34,7 @@ type S3API interface {
 
 // Fetch reads the offloaded record's object and returns its bytes once their size and SHA-256
 // match the event's. It reads at most Size+1 bytes, so an object that grew is refused without
-// being read whole. The reader needs s3:GetObject on the key: Hydrant grants a team account the
+// being read whole. A missing or mismatched object is an *OffloadError. The reader needs s3:GetObject on the key: Hydrant grants a team account the
 // keys of its own streams (docs/teams.md).
 func (o *Offload) Fetch(ctx context.Context, client S3API) ([]byte, error) {
 	if o.Size < 0 {
@@ -24,6 +42,11 @@ func (o *Offload) Fetch(ctx context.Context, client S3API) ([]byte, error) {
 	}
 	out, err := client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(o.Bucket), Key: aws.String(o.Key)})
 	if err != nil {
+		var nk *s3types.NoSuchKey
+		var ae smithy.APIError
+		if errors.As(err, &nk) || (errors.As(err, &ae) && ae.ErrorCode() == "NoSuchKey") {
+			return nil, &OffloadError{Bucket: o.Bucket, Key: o.Key, Missing: true, Reason: "the object is not in the bucket (expired or never written)"}
+		}
 		return nil, fmt.Errorf("fetch offloaded record s3://%s/%s: %w", o.Bucket, o.Key, err)
 	}
 	defer out.Body.Close()

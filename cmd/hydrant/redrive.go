@@ -130,7 +130,7 @@ func runRedrive(ctx context.Context, e env) int {
 		return redriveAWSFailed
 	}
 	s3c := s3.NewFromConfig(cfg, func(o *s3.Options) { o.UsePathStyle = true })
-	opts.Offloads = redrive.S3Offloads{Client: s3c}
+	opts.Offloads = s3c
 	var source redrive.Source
 	if src.queueURL != "" {
 		source = redrive.NewQueueSource(awsclient.SQS(cfg), src.queueURL, *visibility)

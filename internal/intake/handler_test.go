@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -225,6 +226,23 @@ func TestRecordTooLargeForAnEventArrivesAsAReferenceToItsExactBytes(t *testing.T
 	*again.Kinesis = clean
 	if err := again.FetchOffloaded(context.Background(), h.ep.S3Client()); err == nil || !strings.Contains(err.Error(), "sha256") || again.Kinesis.Data != nil {
 		t.Fatalf("a tampered object: error %v, data %d bytes; want a sha256 error and no data", err, len(again.Kinesis.Data))
+	}
+	// The caller decides on the error's type: a tampered or missing object is given up
+	// (*hydrantevent.OffloadError), an unreachable S3 is tried again (any other error).
+	var gone *hydrantevent.OffloadError
+	if _, err := d.Offload.Fetch(context.Background(), h.ep.S3Client()); !errors.As(err, &gone) || gone.Missing {
+		t.Errorf("a tampered object: %v, want an *OffloadError that is not Missing", err)
+	}
+	if _, err := h.ep.S3Client().DeleteObject(context.Background(), &s3.DeleteObjectInput{Bucket: aws.String(d.Offload.Bucket), Key: aws.String(d.Offload.Key)}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Offload.Fetch(context.Background(), h.ep.S3Client()); !errors.As(err, &gone) || !gone.Missing {
+		t.Errorf("a deleted object (gofakes3's NoSuchKey): %v, want an *OffloadError that is Missing", err)
+	}
+	down := s3.New(s3.Options{Region: "us-east-1", BaseEndpoint: aws.String("http://127.0.0.1:1"), UsePathStyle: true, RetryMaxAttempts: 1,
+		Credentials: aws.AnonymousCredentials{}})
+	if _, err := d.Offload.Fetch(context.Background(), down); err == nil || errors.As(err, &gone) {
+		t.Errorf("S3 unreachable: %v, want an error that is not an *OffloadError (worth trying again)", err)
 	}
 	if !strings.Contains(h.metrics.String(), `"RecordsOffloaded":1`) {
 		t.Errorf("metrics do not count the offloaded record: %s", h.metrics.String())

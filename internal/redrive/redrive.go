@@ -86,8 +86,9 @@ type Options struct {
 	// Journal records accepted records; nil keeps no journal (a re-run may then send again
 	// what a stopped run had sent but not yet deleted).
 	Journal *Journal
-	// Offloads fetches records that were offloaded to the claim-check bucket.
-	Offloads OffloadFetcher
+	// Offloads is the S3 client that fetches records offloaded to the claim-check bucket
+	// (hydrantevent.Offload.Fetch: size and SHA-256 checked).
+	Offloads hydrantevent.S3API
 	// Progress, when set, is called after each delivery and at the end.
 	Progress func(Progress)
 	Log      *slog.Logger
@@ -345,16 +346,17 @@ func (r *runner) nextBatch(ctx context.Context, recs []*Record, maxRecs, maxByte
 }
 
 func (r *runner) restore(ctx context.Context, rec *Record) error {
+	o := rec.Detail.Offload
 	if r.opts.Offloads == nil {
-		return &DeliveryError{EventID: rec.EventID(), Reason: "offloaded to s3://" + rec.Detail.Offload.Bucket + "/" + rec.Detail.Offload.Key + " and no S3 client to fetch it"}
+		return &DeliveryError{EventID: rec.EventID(), Reason: "offloaded to s3://" + o.Bucket + "/" + o.Key + " and no S3 client to fetch it"}
 	}
-	o := *rec.Detail.Offload
-	body, err := r.opts.Offloads.Fetch(ctx, o.Bucket, o.Key)
-	if err != nil {
-		var nf *ObjectNotFoundError
-		if errors.As(err, &nf) {
-			return &DeliveryError{EventID: rec.EventID(), Reason: err.Error()}
-		}
+	body, err := o.Fetch(ctx, r.opts.Offloads)
+	var gone *hydrantevent.OffloadError
+	switch {
+	case errors.As(err, &gone):
+		// Expired, never written, or not the record: it cannot be redriven.
+		return &DeliveryError{EventID: rec.EventID(), Reason: err.Error()}
+	case err != nil:
 		return fmt.Errorf("fetch offloaded record %s: %w", rec.EventID(), err)
 	}
 	if err := rec.Detail.Restore(body); err != nil {

@@ -480,7 +480,7 @@ func TestRedriveClaimCheckRecords(t *testing.T) {
 	url := queue(t, sqsc, good, bad)
 	fn := &consumer{}
 	rep, err := redrive.Run(ctx, redrive.NewQueueSource(sqsc, url, 5*time.Minute), redrive.NewFunctionDestination(lambdaClient(t, fn), "orders-consumer"),
-		redrive.Options{Journal: journal(t), Offloads: redrive.S3Offloads{Client: s3c}})
+		redrive.Options{Journal: journal(t), Offloads: s3c})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
-	s3types "github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
@@ -232,37 +231,3 @@ func (a *ArchiveSource) Delete(context.Context, []Message) error { return nil }
 
 // Release does nothing: the archive keeps every event.
 func (a *ArchiveSource) Release(context.Context, []Message) error { return nil }
-
-// OffloadFetcher fetches a claim-check object.
-type OffloadFetcher interface {
-	Fetch(ctx context.Context, bucket, key string) ([]byte, error)
-}
-
-// ObjectNotFoundError is a claim-check object that is not there (deleted by a lifecycle rule,
-// or never written): the record cannot be restored.
-type ObjectNotFoundError struct{ Bucket, Key string }
-
-func (e *ObjectNotFoundError) Error() string {
-	return fmt.Sprintf("offloaded record s3://%s/%s is not in the bucket", e.Bucket, e.Key)
-}
-
-// S3Offloads fetches claim-check objects with an S3 client.
-type S3Offloads struct{ Client ArchiveAPI }
-
-// Fetch returns the object's bytes.
-func (s S3Offloads) Fetch(ctx context.Context, bucket, key string) ([]byte, error) {
-	out, err := s.Client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
-	if err != nil {
-		var nk *s3types.NoSuchKey
-		if errors.As(err, &nk) || strings.Contains(err.Error(), "NoSuchKey") {
-			return nil, &ObjectNotFoundError{Bucket: bucket, Key: key}
-		}
-		return nil, fmt.Errorf("get s3://%s/%s: %w", bucket, key, err)
-	}
-	defer out.Body.Close()
-	b, err := io.ReadAll(out.Body)
-	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
-	}
-	return b, nil
-}

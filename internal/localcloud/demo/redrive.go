@@ -213,7 +213,7 @@ func secondAct(ctx context.Context, c *localcloud.Cloud, t *Tracer, teamQueues [
 	defer journal.Close()
 	e := c.Endpoints()
 	s3c := e.S3Client()
-	opts := redrive.Options{Since: since, Journal: journal, Offloads: redrive.S3Offloads{Client: s3c}, Log: slog.New(slog.DiscardHandler)}
+	opts := redrive.Options{Since: since, Journal: journal, Offloads: s3c, Log: slog.New(slog.DiscardHandler)}
 	var sources []redrive.Source
 	for _, q := range teamQueues {
 		// Reserved for as long as the act may take; what is not redriven is released.
