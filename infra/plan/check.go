@@ -3,6 +3,7 @@ package plan
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/aws/aws-sdk-go-v2/aws/arn"
 	"slices"
 	"sort"
 	"strings"
@@ -174,6 +175,7 @@ func (p Plan) Check() []Violation {
 			}
 			if strings.Contains(src, ":kinesis:") || strings.Contains(src, ":dynamodb:") {
 				checkStreamMapping(r, add)
+				checkFailurePrefix(p, r, add)
 			}
 		case typeEventTarget:
 			rp, _ := r.Inputs["retryPolicy"].(map[string]any)
@@ -266,6 +268,43 @@ func checkStreamMapping(r Resource, add func(Resource, string, ...any)) {
 	if n, ok := r.Inputs["maximumRecordAgeInSeconds"].(float64); !ok || n < 0 {
 		add(r, "stream mapping record age is not bounded (maximumRecordAgeInSeconds %v)", r.Inputs["maximumRecordAgeInSeconds"])
 	}
+}
+
+// checkFailurePrefix: a stream mapping whose failures go to a bucket of the stack must have
+// its prefix aws/lambda/<UUID>/ kept to its role by the bucket's policy (a Deny of
+// s3:PutObject on that prefix), or another consumer role could write failure objects that
+// claim to be this mapping's (hydrantinfra.RouterArgs.FailureWriters).
+func checkFailurePrefix(p Plan, r Resource, add func(Resource, string, ...any)) {
+	dc, _ := r.Inputs["destinationConfig"].(map[string]any)
+	of, _ := dc["onFailure"].(map[string]any)
+	dest, err := arn.Parse(str(of, "destinationArn"))
+	if err != nil || dest.Service != "s3" {
+		return
+	}
+	var pols []Resource
+	for _, b := range p.OfType(typeBucket) {
+		if b.ID != dest.Resource {
+			continue
+		}
+		for _, pol := range p.OfType(typeBucketPolicy) {
+			if str(pol.Inputs, "bucket") == b.ID {
+				pols = append(pols, pol)
+			}
+		}
+	}
+	if len(pols) == 0 {
+		return // a bucket outside the stack: its policy is not ours to check
+	}
+	prefix := dest.String() + "/aws/lambda/" + r.ID + "/*"
+	for _, pol := range pols {
+		stmts, _ := parseStatements(str(pol.Inputs, "policy"))
+		for _, st := range stmts {
+			if st.Effect == "Deny" && slices.Contains(oneOrMany(st.Action), "s3:PutObject") && slices.Contains(oneOrMany(st.Resource), prefix) {
+				return
+			}
+		}
+	}
+	add(r, "its failure objects go to bucket %s, whose policy does not keep the prefix aws/lambda/%s/ to the mapping's role: any role that may write to the bucket could forge them (RouterArgs.FailureWriters)", dest.Resource, r.ID)
 }
 
 // policyKeys are the inputs of a type that hold IAM policy documents.

@@ -36,6 +36,17 @@ func TestCheckPassesAGoodPlan(t *testing.T) {
 	if v := good().Check(); len(v) != 0 {
 		t.Fatalf("violations in a good plan: %v", v)
 	}
+	// A mapping writing its failures to a bucket of the stack whose policy keeps the
+	// mapping's prefix to its role.
+	p := good()
+	p.Resources[6].ID = "6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a"
+	p.Resources[6].Inputs["destinationConfig"] = map[string]any{"onFailure": map[string]any{"destinationArn": "arn:aws:s3:::b"}}
+	p.Resources[5].Inputs["policy"] = strings.TrimSuffix(p.Resources[5].Inputs["policy"].(string), `]}`) + `,`+
+		`{"Sid":"OnlyItsRoleWritesMapping0","Effect":"Deny","Principal":"*","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::b/aws/lambda/6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a/*"],`+
+		`"Condition":{"ArnNotLike":{"aws:PrincipalArn":["arn:aws:iam::1:role/c","arn:aws:iam::1:role/*/c"]},"Null":{"aws:PrincipalArn":["false"]}}}]}`
+	if v := p.Check(); len(v) != 0 {
+		t.Fatalf("violations in a plan whose S3 mapping's prefix is kept: %v", v)
+	}
 }
 
 func TestCheckFindsEachViolation(t *testing.T) {
@@ -94,6 +105,10 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			p.Resources[9] = Resource{Type: typeRole, Name: "r", Inputs: map[string]any{
 				"assumeRolePolicy": `{"Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`}}
 		}, "admits service [lambda.amazonaws.com] without aws:SourceAccount"},
+		{"S3 failure prefix open to every writer", func(p Plan) {
+			p.Resources[6].ID = "6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a"
+			p.Resources[6].Inputs["destinationConfig"] = map[string]any{"onFailure": map[string]any{"destinationArn": "arn:aws:s3:::b"}}
+		}, "its failure objects go to bucket b, whose policy does not keep the prefix aws/lambda/6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a/ to the mapping's role"},
 		{"lambda permission without source account", func(p Plan) {
 			p.Resources[9] = Resource{Type: typeLambdaPermission, Name: "perm", Inputs: map[string]any{
 				"principal": "events.amazonaws.com", "sourceArn": "arn:aws:events:us-east-1:1:rule/b/r"}}
