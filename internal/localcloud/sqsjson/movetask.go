@@ -162,7 +162,10 @@ func isMissingQueue(err error) bool {
 // queueARN as their dead-letter queue. goaws reports deadLetterTargetArn as the dead-letter
 // queue's name (goaws v0.4.5 app/gosqs/gosqs.go, GetQueueAttributes), AWS as its ARN: both match.
 func (m *moveTasks) deadLetterSources(ctx context.Context, queueARN string) ([]string, error) {
-	name := queueARN[strings.LastIndex(queueARN, ":")+1:]
+	name := queueARN
+	if a, err := arn.Parse(queueARN); err == nil {
+		name = a.Resource
+	}
 	list, err := m.c.ListQueues(ctx, &sqs.ListQueuesInput{})
 	if err != nil {
 		return nil, err
