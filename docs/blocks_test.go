@@ -152,6 +152,7 @@ var documentedBlocks = map[string]how{
 	"docs/benchmarks.md|# in memory: the read loop, conversion and KPL de-aggregation, no network":                                              each,
 	"docs/benchmarks.md|eval \"$(scripts/emulators up --state .cache/emulators/lc-dev)\"":                                                       each,
 	"README.md|hydrant redrive --from \"$ORDERS_QUEUE_URL\" --to function:orders-consumer --dry-run   # what would be sent":                     each,
+	"docs/cli.md|DLQ=$(pulumi stack output intakeDlqUrl); INTAKE=$(pulumi stack output intakeQueueUrl)":                                         each,
 	"docs/benchmarks.md|make emulators-up   # or: eval \"$(scripts/emulators up)\"":                                                             each,
 	"docs/benchmarks.md|# Hydrant": outside, // eventpattern.Set against Quamina, built in /tmp, never committed
 	"docs/testing.md|go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure": each,
@@ -199,18 +200,22 @@ var commands = map[string]exercise{
 	"pulumi stack output teamQueueUrls":                                                                             {needsAWS, "Pulumi CLI; `hydrant local up` lists the team inboxes with their URLs"},
 	"aws sqs receive-message --queue-url <url> --wait-time-seconds 20":                                              {needsAWS, "AWS; docs/cli.md's script receives from the local team inbox"},
 	`aws sqs receive-message --queue-url "$INTAKE_DLQ_URL" --query 'Messages[0].Body' --output text > failure.json`: {needsAWS, "a production intake DLQ; docs/cli.md's script takes a failure record from the local failure bucket instead"},
-	"hydrant hydrate --failure failure.json --publish --bus hydrant-prod --bucket hydrant-prod-claims":              {needsAWS, "a production bus; docs/cli.md's script runs `hydrant hydrate --failure failure.json --publish` on the local bus"},
-	"hydrant local up":                       {runElsewhere, "cmd/hydrant TestLocalUpRunsUntilInterrupted runs `local up` with these defaults"},
-	"hydrant local up --stack dev":           {runElsewhere, "an example of --stack (checked to be a flag of local up); cmd/hydrant's tests run --stack demo"},
-	"hydrant local up --json":                {runByDocsTest, "docs/cli.md's script runs it (TestTryItWithTheAWSCLI)"},
-	`eval "$(scripts/emulators up)"`:         {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
-	"hydrant hydrate --failure failure.json": {runByDocsTest, "docs/cli.md's script runs it against the local cloud (TestTryItWithTheAWSCLI)"},
-	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer --dry-run`: {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive, dry run and real, on the local cloud"},
-	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer`:           {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive on the local cloud"},
-	"make emulators-up":      {runElsewhere, "the Makefile's wrapper of scripts/emulators up, which internal/testkit/emulators' script tests run"},
-	"scripts/emulators down": {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
-	`eval "$(scripts/emulators up --state .cache/emulators/lc-dev)"`:         {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up --state"},
-	"go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure": {runByDocsTest, "TestFuzzCommand runs it, with a fuzz time of 100 inputs; the -fuzz pattern is checked to select one fuzz test"},
+	`DLQ=$(pulumi stack output intakeDlqUrl); INTAKE=$(pulumi stack output intakeQueueUrl)`:                         {needsAWS, "Pulumi CLI; cmd/hydrant's TestIntakeDLQListTakeRefusedMoveThenHydrated takes both URLs from `hydrant local up --json`"},
+	`hydrant intake-dlq list --dlq "$DLQ"`:                                                                          {runElsewhere, "cmd/hydrant's TestIntakeDLQListTakeRefusedMoveThenHydrated runs it on the local cloud"},
+	`hydrant intake-dlq take-refused --dlq "$DLQ" --out refused.jsonl`:                                              {runElsewhere, "cmd/hydrant's TestIntakeDLQListTakeRefusedMoveThenHydrated runs it on the local cloud"},
+	`hydrant intake-dlq move --dlq "$DLQ" --to "$INTAKE"`:                                                           {runElsewhere, "cmd/hydrant's TestIntakeDLQListTakeRefusedMoveThenHydrated runs it on the local cloud"},
+	`hydrant intake-dlq status --dlq "$DLQ"`:                                                                        {runElsewhere, "cmd/hydrant's TestIntakeDLQListTakeRefusedMoveThenHydrated runs it on the local cloud"},
+	"hydrant local up":                                                                                              {runElsewhere, "cmd/hydrant TestLocalUpRunsUntilInterrupted runs `local up` with these defaults"},
+	"hydrant local up --stack dev":                                                                                  {runElsewhere, "an example of --stack (checked to be a flag of local up); cmd/hydrant's tests run --stack demo"},
+	"hydrant local up --json":                                                                                       {runByDocsTest, "docs/cli.md's script runs it (TestTryItWithTheAWSCLI)"},
+	`eval "$(scripts/emulators up)"`:                                                                                {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
+	"hydrant hydrate --failure failure.json":                                                                        {runByDocsTest, "docs/cli.md's script runs it against the local cloud (TestTryItWithTheAWSCLI)"},
+	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer --dry-run`:                            {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive, dry run and real, on the local cloud"},
+	`hydrant redrive --from "$ORDERS_QUEUE_URL" --to function:orders-consumer`:                                      {needsAWS, "a team's deployed queue and consumer; internal/redrive's integration tests run the same redrive on the local cloud"},
+	"make emulators-up":                                                                                             {runElsewhere, "the Makefile's wrapper of scripts/emulators up, which internal/testkit/emulators' script tests run"},
+	"scripts/emulators down":                                                                                        {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up and down"},
+	`eval "$(scripts/emulators up --state .cache/emulators/lc-dev)"`:                                                {runElsewhere, "internal/testkit/emulators' script tests run scripts/emulators up --state"},
+	"go test -run '^$' -fuzz '^FuzzParse$' -fuzztime 60s ./internal/failure":                                        {runByDocsTest, "TestFuzzCommand runs it, with a fuzz time of 100 inputs; the -fuzz pattern is checked to select one fuzz test"},
 }
 
 // TestEveryCommandIsExercised fails for a command block or a command of the docs that no test
@@ -309,6 +314,18 @@ func verify(cmd string, e exercise) error {
 		case strings.Contains(cmd, "scripts/emulators"):
 			if _, err := os.Stat("../scripts/emulators"); err != nil {
 				return err
+			}
+		case strings.HasPrefix(cmd, "hydrant intake-dlq "):
+			// The test runs the same subcommand with the same flags on the local cloud.
+			f := strings.Fields(cmd)
+			src := mustRead("../cmd/hydrant/intakedlq_integration_test.go")
+			if !strings.Contains(src, `"intake-dlq", "`+f[2]+`"`) {
+				return fmt.Errorf("cmd/hydrant/intakedlq_integration_test.go does not run intake-dlq %s", f[2])
+			}
+			for _, w := range f[3:] {
+				if strings.HasPrefix(w, "--") && !strings.Contains(src, `"`+w+`"`) {
+					return fmt.Errorf("cmd/hydrant/intakedlq_integration_test.go does not run intake-dlq %s with %s", f[2], w)
+				}
 			}
 		case strings.HasPrefix(cmd, "hydrant local up"):
 			src, err := os.ReadFile("../cmd/hydrant/local_up.go")

@@ -144,6 +144,7 @@ type Router struct {
 	IntakeQueueUrl       pulumi.StringOutput      `pulumi:"intakeQueueUrl"`
 	IntakeQueueName      pulumi.StringOutput      `pulumi:"intakeQueueName"`
 	IntakeDLQArn         pulumi.StringOutput      `pulumi:"intakeDlqArn"`
+	IntakeDLQUrl         pulumi.StringOutput      `pulumi:"intakeDlqUrl"` // what hydrant intake-dlq takes
 	IntakeDLQName        pulumi.StringOutput      `pulumi:"intakeDlqName"`
 	IntakeTopicArn       pulumi.StringOutput      `pulumi:"intakeTopicArn"`
 	IntakeTopicKeyArn    pulumi.StringOutput      `pulumi:"intakeTopicKeyArn"`
@@ -641,7 +642,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	r.BusName, r.BusArn = bus.Name, bus.Arn
 	r.EventSource = pulumi.String(args.EventSource).ToStringOutput()
 	r.IntakeQueueArn, r.IntakeQueueUrl, r.IntakeQueueName = intake.Arn, intake.Url, intake.Name
-	r.IntakeDLQArn, r.IntakeDLQName = intakeDLQ.Arn, intakeDLQ.Name
+	r.IntakeDLQArn, r.IntakeDLQName, r.IntakeDLQUrl = intakeDLQ.Arn, intakeDLQ.Name, intakeDLQ.Url
 	r.IntakeTopicArn = topic.Arn
 	r.IntakeTopicKeyArn = topicKey.Arn
 	r.FailureBucketName, r.FailureBucketArn = failures.Bucket.Bucket, failures.Bucket.Arn
@@ -688,7 +689,7 @@ func NewRouter(ctx *pulumi.Context, name string, args *RouterArgs, opts ...pulum
 	if err := ctx.RegisterResourceOutputs(r, pulumi.Map{
 		"busName": r.BusName, "busArn": r.BusArn, "eventSource": r.EventSource,
 		"intakeQueueArn": r.IntakeQueueArn, "intakeQueueUrl": r.IntakeQueueUrl, "intakeQueueName": r.IntakeQueueName,
-		"intakeDlqArn": r.IntakeDLQArn, "intakeDlqName": r.IntakeDLQName, "intakeTopicArn": r.IntakeTopicArn, "intakeTopicKeyArn": r.IntakeTopicKeyArn,
+		"intakeDlqArn": r.IntakeDLQArn, "intakeDlqName": r.IntakeDLQName, "intakeDlqUrl": r.IntakeDLQUrl, "intakeTopicArn": r.IntakeTopicArn, "intakeTopicKeyArn": r.IntakeTopicKeyArn,
 		"failureBucketName": r.FailureBucketName, "failureBucketArn": r.FailureBucketArn,
 		"claimCheckBucketName": r.ClaimCheckBucketName, "archiveBucketName": r.ArchiveBucketName,
 		"hydrateFunctionName": r.HydrateFunctionName, "hydrateFunctionArn": r.HydrateFunctionArn,

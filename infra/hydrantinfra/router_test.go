@@ -211,7 +211,7 @@ func TestRouterOutputs(t *testing.T) {
 			return err
 		}
 		for name, out := range map[string]pulumi.StringOutput{
-			"busArn": r.BusArn, "intakeQueueUrl": r.IntakeQueueUrl, "intakeTopicArn": r.IntakeTopicArn,
+			"busArn": r.BusArn, "intakeQueueUrl": r.IntakeQueueUrl, "intakeDlqUrl": r.IntakeDLQUrl, "intakeTopicArn": r.IntakeTopicArn,
 			"failureBucketArn": r.FailureBucketArn, "hydrateRoleName": r.HydrateRoleName, "eventSource": r.EventSource,
 		} {
 			v, err := internals.UnsafeAwaitOutput(ctx.Context(), out)
@@ -225,6 +225,7 @@ func TestRouterOutputs(t *testing.T) {
 	want := map[string]string{
 		"busArn":           "arn:aws:events:us-east-1:123456789012:event-bus/hydrant-bus",
 		"intakeQueueUrl":   "https://sqs.us-east-1.amazonaws.com/123456789012/hydrant-intake",
+		"intakeDlqUrl":     "https://sqs.us-east-1.amazonaws.com/123456789012/hydrant-intake-dlq",
 		"intakeTopicArn":   "arn:aws:sns:us-east-1:123456789012:hydrant-intake-topic",
 		"failureBucketArn": "arn:aws:s3:::hydrant-failures",
 		"hydrateRoleName":  "hydrant-hydrate-role",

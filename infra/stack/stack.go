@@ -312,6 +312,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 	ctx.Export("eventSource", router.EventSource)
 	ctx.Export("intakeQueueUrl", router.IntakeQueueUrl)
 	ctx.Export("intakeQueueArn", router.IntakeQueueArn)
+	ctx.Export("intakeDlqUrl", router.IntakeDLQUrl) // hydrant intake-dlq --dlq
 	ctx.Export("intakeTopicArn", router.IntakeTopicArn)
 	ctx.Export("failureBucketName", router.FailureBucketName)
 	ctx.Export("failureBucketArn", router.FailureBucketArn)
