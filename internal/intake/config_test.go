@@ -84,3 +84,21 @@ func TestConfigHandlerOptions(t *testing.T) {
 		}
 	}
 }
+
+// Zero handler options take the defaults; NoDeadlineMargin is no margin at all.
+func TestNewHandlerOptions(t *testing.T) {
+	for _, tt := range []struct {
+		opts        HandlerOptions
+		concurrency int
+		margin      time.Duration
+	}{
+		{HandlerOptions{}, DefaultMessageConcurrency, DefaultDeadlineMargin},
+		{HandlerOptions{MessageConcurrency: 2, DeadlineMargin: time.Second}, 2, time.Second},
+		{HandlerOptions{DeadlineMargin: NoDeadlineMargin}, DefaultMessageConcurrency, 0},
+	} {
+		h := NewHandler(nil, nil, nil, nil, tt.opts)
+		if h.concurrency != tt.concurrency || h.margin != tt.margin {
+			t.Errorf("%+v: concurrency %d, margin %v; want %d, %v", tt.opts, h.concurrency, h.margin, tt.concurrency, tt.margin)
+		}
+	}
+}
