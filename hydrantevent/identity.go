@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"strconv"
-	"strings"
 )
 
 // idLen is the length of an event identity in hex digits: 128 bits of SHA-256, far beyond any
@@ -22,11 +21,8 @@ const idLen = 32
 // identity, whichever attempt, message or destination produced it, so consumers drop
 // duplicates by detail.eventId.
 func EventID(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64) string {
-	sub := ""
-	if subSequenceNumber != nil {
-		sub = strconv.FormatInt(*subSequenceNumber, 10)
-	}
-	return identity("hydrant.record.v1", streamARN, shardID, sequenceNumber, sub)
+	id := eventID(streamARN, shardID, sequenceNumber, subSequenceNumber)
+	return string(id[:])
 }
 
 // MissingEventID returns the deterministic identity of a RecordHydrationFailed event, built
@@ -34,12 +30,36 @@ func EventID(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64
 // numbers of the missing range. The reason is left out: the same range reported again is the
 // same failure.
 func MissingEventID(streamARN, shardID, startSequenceNumber, endSequenceNumber string) string {
+	id := missingEventID(streamARN, shardID, startSequenceNumber, endSequenceNumber)
+	return string(id[:])
+}
+
+// eventID and missingEventID compute the identities into arrays, so that Check, which runs
+// on every event published, compares them without allocating.
+func eventID(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64) [idLen]byte {
+	var sub [20]byte
+	s := sub[:0]
+	if subSequenceNumber != nil {
+		s = strconv.AppendInt(s, *subSequenceNumber, 10)
+	}
+	return identity("hydrant.record.v1", streamARN, shardID, sequenceNumber, string(s))
+}
+
+func missingEventID(streamARN, shardID, startSequenceNumber, endSequenceNumber string) [idLen]byte {
 	return identity("hydrant.missing.v1", streamARN, shardID, startSequenceNumber, endSequenceNumber)
 }
 
 // identity hashes the parts joined by newlines, which no ARN, shard ID or sequence number
-// contains.
-func identity(parts ...string) string {
-	sum := sha256.Sum256([]byte(strings.Join(parts, "\n")))
-	return hex.EncodeToString(sum[:])[:idLen]
+// contains, and returns the digest's first idLen hex digits.
+func identity(kind, streamARN, shardID, a, b string) [idLen]byte {
+	var buf [256]byte // the parts fit in most cases: no allocation
+	msg := append(buf[:0], kind...)
+	for _, p := range [...]string{streamARN, shardID, a, b} {
+		msg = append(msg, '\n')
+		msg = append(msg, p...)
+	}
+	sum := sha256.Sum256(msg)
+	var id [idLen]byte
+	hex.Encode(id[:], sum[:idLen/2])
+	return id
 }
