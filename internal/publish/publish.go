@@ -234,12 +234,28 @@ func (p *Publisher) sendBatch(ctx context.Context, batch []Entry) (Stats, error)
 
 func (p *Publisher) requestEntries(entries []Entry) []types.PutEventsRequestEntry {
 	out := make([]types.PutEventsRequestEntry, len(entries))
+	// The entries' strings live in one array per call (not an allocation per field per
+	// entry), and consecutive entries share their source and detail type.
+	strs := make([]string, 1+3*len(entries))
+	strs[0] = p.cfg.EventBusName
+	bus := &strs[0]
+	var source, detailType *string
 	for i, e := range entries {
+		f := strs[1+3*i : 4+3*i]
+		if source == nil || *source != e.Source {
+			f[0] = e.Source
+			source = &f[0]
+		}
+		if detailType == nil || *detailType != e.DetailType {
+			f[1] = e.DetailType
+			detailType = &f[1]
+		}
+		f[2] = detailString(e.Detail)
 		out[i] = types.PutEventsRequestEntry{
-			EventBusName: aws.String(p.cfg.EventBusName),
-			Source:       aws.String(e.Source),
-			DetailType:   aws.String(e.DetailType),
-			Detail:       aws.String(detailString(e.Detail)),
+			EventBusName: bus,
+			Source:       source,
+			DetailType:   detailType,
+			Detail:       &f[2],
 			Resources:    e.Resources,
 		}
 	}
