@@ -222,6 +222,15 @@ func appendTime(dst []byte, t time.Time) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// htmlSafe marks the bytes encoding/json writes as they are in a string: ASCII except control
+// characters, '"', '\\', '<', '>' and '&'.
+var htmlSafe = func() (t [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		t[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&'
+	}
+	return t
+}()
+
 // appendString writes s as encoding/json writes a string (HTML escaping on, invalid UTF-8 as
 // U+FFFD, U+2028 and U+2029 escaped).
 func appendString(dst []byte, s string) []byte {
@@ -229,11 +238,11 @@ func appendString(dst []byte, s string) []byte {
 	start := 0
 	for i := 0; i < len(s); {
 		b := s[i]
+		if htmlSafe[b] {
+			i++
+			continue
+		}
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
-				i++
-				continue
-			}
 			dst = append(dst, s[start:i]...)
 			switch b {
 			case '\\', '"':

@@ -16,6 +16,7 @@ type builder struct {
 	typ       string
 	batch     *failure.BatchInfo
 	failure   hydrantevent.FailureContext
+	resources []string // the events' resources, shared by all of them: [streamARN]
 }
 
 func newBuilder(rec *failure.Record, destination, source string) *builder {
@@ -45,11 +46,11 @@ func newBuilder(rec *failure.Record, destination, source string) *builder {
 		}
 		fc.Response = resp
 	}
-	return &builder{source: source, streamARN: streamARN, typ: string(rec.StreamType()), batch: batch, failure: fc}
+	return &builder{source: source, streamARN: streamARN, typ: string(rec.StreamType()), batch: batch, failure: fc, resources: []string{streamARN}}
 }
 
 func (b *builder) event(d hydrantevent.Detail) Event {
-	return Event{Source: b.source, DetailType: d.DetailType(), Resources: []string{b.streamARN}, Detail: d}
+	return Event{Source: b.source, DetailType: d.DetailType(), Resources: b.resources[:1:1], Detail: d}
 }
 
 // record makes the event for one record read back: RecordHydrated, or RecordHydrationFailed

@@ -124,6 +124,15 @@ func (s *BusSink) encode(d hydrantevent.Detail) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if start == 0 && cap(s.details) == 0 {
+		// The first event: make room for a flush's worth of events like it (the sink flushes at
+		// flushAt entries or at flushAt maximum-size entries' bytes), so that the buffer is
+		// allocated once rather than grown and copied a dozen times.
+		want := min(s.flushAt*len(out)*5/4, s.flushAt*s.pub.MaxEntrySize()/publish.MaxEntriesPerCall+len(out))
+		if want > cap(out) {
+			out = append(make([]byte, 0, want), out...)
+		}
+	}
 	s.details = out
 	return out[start:len(out):len(out)], nil
 }
