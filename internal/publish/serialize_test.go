@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
@@ -101,4 +102,47 @@ func TestPutEventsSizeIsExact(t *testing.T) {
 	if len(body) > putEventsSize(in) || putEventsSize(in)-len(body) > 200 {
 		t.Errorf("body %d bytes, sized for %d", len(body), putEventsSize(in))
 	}
+}
+
+// appendJSONString escapes eight bytes at a time: it must write what escaping byte by byte
+// writes, wherever in a word the bytes to escape fall, however many there are, and whatever
+// room the buffer has.
+func TestAppendJSONStringByteByByte(t *testing.T) {
+	specials := []string{`"`, `\`, `""`, `\"`, "\n", "\x00", "\x1f", "\t", " ", "!", "#", "[", "]", "\x7f", "é", "\u2028", "😀", "\xe2\x80"}
+	var cases []string
+	for n := 0; n <= 20; n++ {
+		for _, sp := range specials {
+			for at := 0; at <= n; at++ {
+				s := strings.Repeat("a", n)
+				cases = append(cases, s[:at]+sp+s[at:], s[:at]+sp+s[at:]+sp, sp+s[:at]+sp+s[at:])
+			}
+		}
+	}
+	cases = append(cases, "", strings.Repeat(`"`, 40), strings.Repeat(`\`, 17), strings.Repeat(`{"sku":"SKU-00012","qty":3,"price":6.5},`, 30))
+	for _, s := range cases {
+		want := string(appendBytes([]byte{'"'}, s)) + `"`
+		for _, room := range []int{0, 1, 7, len(want), len(want) + wordSlack} {
+			b := append(make([]byte, 0, 3+room), "ab,"...)
+			if got := string(appendJSONString(b, s)); got != "ab,"+want {
+				t.Fatalf("appendJSONString(%q) with room %d = %s, want %s", s, room, got, want)
+			}
+		}
+	}
+}
+
+// FuzzAppendJSONString: for valid UTF-8, encoding/json reads back exactly the string written.
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", `"\`, `{"sku":"SKU-00012","qty":3,"price":6.5}`, "a\x00b\nc\"d\\e" + strings.Repeat("x", 9)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if !utf8.ValidString(s) {
+			return
+		}
+		out := appendJSONString(nil, s)
+		var got string
+		if err := json.Unmarshal(out, &got); err != nil || got != s {
+			t.Fatalf("appendJSONString(%q) = %s: reads back %q, %v", s, out, got, err)
+		}
+	})
 }
