@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"math/bits"
 	"time"
 )
 
@@ -157,11 +158,61 @@ func parseSequenceNumber(s string) (*big.Int, error) {
 			return nil, fmt.Errorf("%q is not a decimal sequence number", s)
 		}
 	}
+	if n := parseDigits(s); n != nil {
+		return n, nil
+	}
 	n, ok := new(big.Int).SetString(s, 10)
 	if !ok {
 		return nil, fmt.Errorf("%q is not a decimal sequence number", s)
 	}
 	return n, nil
+}
+
+// seqNumber is a sequence number and the words of its value in one allocation: a read parses
+// every record's sequence number, and big.Int.SetString took three allocations for it.
+type seqNumber struct {
+	n big.Int
+	w [4]big.Word // 256 bits: a Kinesis sequence number (56 digits) takes 186
+}
+
+// pow10 holds 10^k for the chunks of up to 19 digits parseDigits multiplies by.
+var pow10 = func() (p [20]uint64) {
+	p[0] = 1
+	for k := 1; k < len(p); k++ {
+		p[k] = p[k-1] * 10
+	}
+	return p
+}()
+
+// parseDigits parses a non-empty string of ASCII digits, 19 at a time, into the words of a
+// seqNumber; nil when the value needs more than its words, or words are not 64 bits.
+func parseDigits(s string) *big.Int {
+	if bits.UintSize != 64 {
+		return nil
+	}
+	v := new(seqNumber)
+	words := v.w[:0]
+	for len(s) > 0 {
+		k := min(len(s), 19) // 10^19 < 2^64
+		var chunk uint64
+		for i := 0; i < k; i++ {
+			chunk = chunk*10 + uint64(s[i]-'0')
+		}
+		carry := chunk // words = words*10^k + chunk
+		for i := range words {
+			hi, lo := bits.Mul64(uint64(words[i]), pow10[k])
+			lo, c := bits.Add64(lo, carry, 0)
+			words[i], carry = big.Word(lo), hi+c
+		}
+		if carry != 0 {
+			if len(words) == len(v.w) {
+				return nil
+			}
+			words = append(words, big.Word(carry))
+		}
+		s = s[k:]
+	}
+	return v.n.SetBits(words)
 }
 
 // seqString formats n, zero-padded to the width of like, so positions we
