@@ -16,6 +16,54 @@ import (
 // them, compacted and with <, > and & escaped, without checking them again: the builder checked
 // the record's data once (hydrantevent.DataJSON) and encoded the images itself.
 func appendDetail(dst []byte, d hydrantevent.Detail) ([]byte, error) {
+	return new(detailEncoder).appendDetail(dst, d)
+}
+
+// detailEncoder is appendDetail remembering the encoding of the last failure context: every
+// event of a failure record carries the same one, so a sink encodes it once per failure
+// rather than once per event.
+type detailEncoder struct {
+	last        failureValue
+	failureJSON []byte // nil: nothing remembered
+}
+
+// failureValue is a failure context with what its pointers point to, compared as a value.
+type failureValue struct {
+	f             hydrantevent.FailureContext // Response nil
+	response      hydrantevent.FunctionResponse
+	hasResponse   bool
+	functionError string
+	hasError      bool
+}
+
+func valueOf(f *hydrantevent.FailureContext) failureValue {
+	v := failureValue{f: *f}
+	v.f.Response = nil
+	if r := f.Response; r != nil {
+		v.response, v.hasResponse = *r, true
+		v.response.FunctionError = nil
+		if r.FunctionError != nil {
+			v.functionError, v.hasError = *r.FunctionError, true
+		}
+	}
+	return v
+}
+
+func (e *detailEncoder) appendFailure(dst []byte, f *hydrantevent.FailureContext) ([]byte, error) {
+	v := valueOf(f)
+	if e.failureJSON != nil && v == e.last {
+		return append(dst, e.failureJSON...), nil
+	}
+	start := len(dst)
+	dst, err := appendFailure(dst, f)
+	if err != nil {
+		return dst, err
+	}
+	e.last, e.failureJSON = v, append(e.failureJSON[:0], dst[start:]...)
+	return dst, nil
+}
+
+func (e *detailEncoder) appendDetail(dst []byte, d hydrantevent.Detail) ([]byte, error) {
 	var err error
 	switch d := d.(type) {
 	case *hydrantevent.RecordHydrated:
@@ -30,7 +78,7 @@ func appendDetail(dst []byte, d hydrantevent.Detail) ([]byte, error) {
 			dst = append(dst, `,"subSequenceNumber":`...)
 			dst = strconv.AppendInt(dst, *d.SubSequenceNumber, 10)
 		}
-		if dst, err = appendFailure(dst, &d.Failure); err != nil {
+		if dst, err = e.appendFailure(dst, &d.Failure); err != nil {
 			return dst, err
 		}
 		if d.Kinesis != nil {
@@ -60,7 +108,7 @@ func appendDetail(dst []byte, d hydrantevent.Detail) ([]byte, error) {
 		dst = appendString(dst, d.Reason)
 		dst = append(dst, `,"message":`...)
 		dst = appendString(dst, d.Message)
-		if dst, err = appendFailure(dst, &d.Failure); err != nil {
+		if dst, err = e.appendFailure(dst, &d.Failure); err != nil {
 			return dst, err
 		}
 		if d.Kinesis != nil {

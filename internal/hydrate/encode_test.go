@@ -102,3 +102,42 @@ func FuzzAppendString(f *testing.F) {
 		}
 	})
 }
+
+// A sink's encoder remembers the last failure context's encoding: each event must still encode
+// as json.Marshal does when the failure context stays, changes, or is changed in place
+// (behind its pointers too).
+func TestDetailEncoderRemembersFailureCorrectly(t *testing.T) {
+	var e detailEncoder
+	check := func(step string, d hydrantevent.Detail) {
+		t.Helper()
+		want, err := json.Marshal(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := e.appendDetail(nil, d)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%s:\n got %s, %v\nwant %s", step, got, err, want)
+		}
+	}
+	cases := encodeCases(t)
+	d := cases["odd strings, every optional field"].(*hydrantevent.RecordHydrated)
+	check("first", d)
+	check("same", d)
+	d.Failure.BatchSize++
+	check("batch size changed", d)
+	d.Failure.Response.ExecutedVersion = "7"
+	check("response changed in place", d)
+	fe := "Handled"
+	d.Failure.Response.FunctionError = &fe
+	check("function error changed", d)
+	fe = "Other"
+	check("function error changed in place", d)
+	d.Failure.Response.FunctionError = nil
+	check("function error null", d)
+	d.Failure.Response = nil
+	check("no response", d)
+	d.Failure.Timestamp = d.Failure.Timestamp.Add(time.Second)
+	check("timestamp changed", d)
+	check("another detail", cases["failed, carrying its record"])
+	check("back", d)
+}

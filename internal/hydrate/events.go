@@ -70,7 +70,17 @@ func (b *builder) record(r streams.Record) (Event, error) {
 			Kinesis:       kinesisRecord(r.Kinesis),
 		}), nil
 	}
-	d := &hydrantevent.RecordHydrated{
+	var (
+		d    *hydrantevent.RecordHydrated
+		both *kinesisHydrated
+	)
+	if r.Kinesis != nil {
+		both = new(kinesisHydrated) // the detail and its Kinesis record in one allocation
+		d = &both.detail
+	} else {
+		d = new(hydrantevent.RecordHydrated)
+	}
+	*d = hydrantevent.RecordHydrated{
 		SchemaVersion:     hydrantevent.SchemaVersion,
 		EventID:           hydrantevent.EventID(b.streamARN, b.batch.ShardID, r.SequenceNumber, r.SubSequenceNumber),
 		StreamARN:         b.streamARN,
@@ -80,8 +90,9 @@ func (b *builder) record(r streams.Record) (Event, error) {
 		SubSequenceNumber: r.SubSequenceNumber,
 		Failure:           b.failure,
 	}
-	if r.Kinesis != nil {
-		d.Kinesis = kinesisRecord(r.Kinesis)
+	if both != nil {
+		setKinesisRecord(&both.kinesis, r.Kinesis)
+		d.Kinesis = &both.kinesis
 	}
 	if r.DynamoDB != nil {
 		ddb, err := dynamoDBRecord(r.DynamoDB)
@@ -132,12 +143,24 @@ func failedReason(r string) string {
 	}
 }
 
+// kinesisHydrated is a RecordHydrated and its Kinesis record, allocated together.
+type kinesisHydrated struct {
+	detail  hydrantevent.RecordHydrated
+	kinesis hydrantevent.KinesisRecord
+}
+
 func kinesisRecord(k *streams.KinesisData) *hydrantevent.KinesisRecord {
+	out := new(hydrantevent.KinesisRecord)
+	setKinesisRecord(out, k)
+	return out
+}
+
+func setKinesisRecord(out *hydrantevent.KinesisRecord, k *streams.KinesisData) {
 	data := k.Data
 	if data == nil {
 		data = []byte{} // an empty record is still a record: data "" rather than absent
 	}
-	out := &hydrantevent.KinesisRecord{
+	*out = hydrantevent.KinesisRecord{
 		PartitionKey:                k.PartitionKey,
 		ExplicitHashKey:             k.ExplicitHashKey,
 		ApproximateArrivalTimestamp: k.ApproximateArrivalTimestamp,
@@ -146,7 +169,6 @@ func kinesisRecord(k *streams.KinesisData) *hydrantevent.KinesisRecord {
 	if k.AggregateError == "" {
 		out.DataJSON = hydrantevent.DataJSON(data)
 	}
-	return out
 }
 
 func dynamoDBRecord(d *streams.DynamoDBData) (*hydrantevent.DynamoDBRecord, error) {

@@ -37,6 +37,7 @@ type BusSink struct {
 	// into it): each event is encoded once, straight into this buffer, which is reused after
 	// every flush, so encoding allocates only while it grows to one flush's worth.
 	details []byte
+	enc     detailEncoder
 	Stats   SinkStats
 }
 
@@ -120,7 +121,7 @@ func (s *BusSink) entry(ctx context.Context, e Event) (publish.Entry, error) {
 // grow, the entries already encoded keep the old array, so their bytes never move.
 func (s *BusSink) encode(d hydrantevent.Detail) ([]byte, error) {
 	start := len(s.details)
-	out, err := appendDetail(s.details, d)
+	out, err := s.enc.appendDetail(s.details, d)
 	if err != nil {
 		return nil, err
 	}
