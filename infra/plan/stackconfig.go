@@ -24,6 +24,12 @@ type StackConfig struct {
 	SecretKeys []string
 }
 
+// GetConfig reads one value by its namespaced key, as a Pulumi context does (stack.Getter).
+func (s *StackConfig) GetConfig(key string) (string, bool) {
+	v, ok := s.Values[key]
+	return v, ok
+}
+
 // LoadStackConfig reads the project name from dir/Pulumi.yaml and the configuration of stack
 // from dir/Pulumi.<stack>.yaml, converting it as the Pulumi engine does: scalars to strings,
 // objects and lists to JSON, keys without a namespace into the project's.

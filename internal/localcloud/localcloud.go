@@ -295,11 +295,12 @@ func (c *Cloud) Deploy(ctx context.Context, stack *plan.StackConfig, program pul
 // DeployTeam runs a team's own stack (infra/stack.TeamInboxProgram, or a program like
 // docs/teams.md's) on the same local cloud, standing for the team's account: its inbox bus,
 // rules and queues are created beside the central stack's, and the central rule whose target
-// names the inbox bus (by ARN, in the team's account) delivers to it. Every local ARN carries
+// names the inbox bus (by ARN, in the team's account) delivers to it. The resources it creates
+// carry the stack's name as their Team. Every local ARN carries
 // the one local account, so the accounts differ only in name; policies are not enforced
 // locally. Event source mappings are not started: a team stack has none.
 func (c *Cloud) DeployTeam(ctx context.Context, stack *plan.StackConfig, program pulumi.RunFunc) error {
-	m := &monitor{cloud: c, ctx: ctx}
+	m := &monitor{cloud: c, ctx: ctx, team: stack.Stack}
 	if err := pulumi.RunErr(program, pulumi.WithMocks(stack.Project, stack.Stack, m), func(ri *pulumi.RunInfo) {
 		ri.Config = stack.Values
 		ri.ConfigSecretKeys = stack.SecretKeys
@@ -341,6 +342,9 @@ type Resource struct {
 	// (listed, not enforced: IAM, alarms, dashboards, policies), "component".
 	Mode string `json:"mode"`
 	Note string `json:"note,omitempty"`
+	// Team is the team whose own stack created it (DeployTeam), standing for the team's
+	// account; "" for the central stack's resources.
+	Team string `json:"team,omitempty"`
 }
 
 // Resource modes.

@@ -15,6 +15,8 @@ import (
 type monitor struct {
 	cloud *Cloud
 	ctx   context.Context
+	// team is the team whose own stack is deployed (DeployTeam); "" for the central stack.
+	team string
 }
 
 // regArgs is one registration as the materialisers see it.
@@ -95,11 +97,11 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	a := regArgs{Type: args.TypeToken, Name: args.Name, Parent: parent, In: props(args.Inputs)}
 	c := m.cloud
 	if !args.Custom {
-		c.record(Resource{Type: a.Type, Name: a.Name, Parent: parent, Mode: ModeComponent})
+		c.record(Resource{Type: a.Type, Name: a.Name, Parent: parent, Mode: ModeComponent, Team: m.team})
 		return "", args.Inputs, nil
 	}
 	if strings.HasPrefix(a.Type, "pulumi:providers:") {
-		c.record(Resource{Type: a.Type, Name: a.Name, Parent: parent, Mode: ModeAccepted, Note: "provider: the local cloud stands in for it"})
+		c.record(Resource{Type: a.Type, Name: a.Name, Parent: parent, Mode: ModeAccepted, Note: "provider: the local cloud stands in for it", Team: m.team})
 		return a.Name, args.Inputs, nil
 	}
 	var cr created
@@ -114,7 +116,7 @@ func (m *monitor) NewResource(args pulumi.MockResourceArgs) (string, resource.Pr
 	} else {
 		return "", nil, fmt.Errorf("local cloud: resource type %s (%s) is not supported locally; remove it from the local stack or teach internal/localcloud to run it", a.Type, a.Name)
 	}
-	cr.res.Type, cr.res.Name, cr.res.Parent = a.Type, a.Name, parent
+	cr.res.Type, cr.res.Name, cr.res.Parent, cr.res.Team = a.Type, a.Name, parent, m.team
 	if cr.res.ID == "" {
 		cr.res.ID = cr.id
 	}

@@ -48,22 +48,17 @@ func TestTeamInboxRuleMatchingEverythingGetsOnlyItsTeamsStreams(t *testing.T) {
 	if err := c.Deploy(ctx, cfg, stack.Program(localcloud.SourceCode{})); err != nil {
 		t.Fatal(err)
 	}
-	bus, ok := c.Find("aws:cloudwatch/eventBus:EventBus", "hydrant-bus")
-	if !ok {
-		t.Fatal("no central bus")
-	}
-	sc, err := stack.LoadConfig(mapGetter(cfg.Values))
+	inboxes, err := c.DeployTeamInboxes(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, team := range sc.Teams {
-		program, err := stack.TeamInboxProgram(team, bus.ARN, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := c.DeployTeam(ctx, &plan.StackConfig{Project: "hydrant-team", Stack: team.Name, Values: map[string]string{"aws:region": "us-east-1"}}, program); err != nil {
-			t.Fatal(err)
-		}
+	if len(inboxes) != 2 || inboxes[0].Team != "payments" || inboxes[0].Account != "222233334444" || inboxes[0].Bus.Physical != "payments-inbox" ||
+		!inboxes[0].Selects(payStream) || inboxes[0].Selects(crmStream) || inboxes[1].Team != "crm" || !inboxes[1].Selects(crmStream) || inboxes[1].Selects(other) {
+		t.Fatalf("inboxes %+v", inboxes)
+	}
+	bus, ok := c.Find("aws:cloudwatch/eventBus:EventBus", "hydrant-bus")
+	if !ok {
+		t.Fatal("no central bus")
 	}
 
 	// Hydrant's events for the three streams, on the central bus.
@@ -121,7 +116,3 @@ func TestTeamInboxRuleMatchingEverythingGetsOnlyItsTeamsStreams(t *testing.T) {
 		}
 	}
 }
-
-type mapGetter map[string]string
-
-func (m mapGetter) GetConfig(key string) (string, bool) { v, ok := m[key]; return v, ok }
