@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -48,6 +49,10 @@ type Options struct {
 	// handler in front of the local cloud's logger (NewConsumerLog).
 	Redrive     bool
 	ConsumerLog *ConsumerLog
+	// Inboxes are the team inboxes deployed beside the stack (Cloud.DeployTeamInboxes): the
+	// verdict checks that each got every poison record of its team's streams and nothing of
+	// any other stream.
+	Inboxes []localcloud.TeamInbox
 }
 
 func (o *Options) defaults() {
@@ -95,7 +100,9 @@ func (r Record) matches(ev Event) bool {
 
 // Delivery is one destination a rule promises for a poison record's event.
 type Delivery struct {
-	Rule      string `json:"rule"`
+	Rule string `json:"rule"`
+	// Bus is the rule's bus when it is not Hydrant's: a team inbox the event was forwarded to.
+	Bus       string `json:"bus,omitempty"`
 	Target    string `json:"target"`
 	Kind      string `json:"kind"`
 	Where     string `json:"where"` // where it was seen (queue, S3 object), or where it should be
@@ -142,11 +149,72 @@ type Report struct {
 	// function errors and partial batch responses (the retries and bisections), batches
 	// discarded to the failure destinations.
 	Mappings []esm.Stats `json:"mappings"`
+	// Inboxes are the team inboxes' checks (Options.Inboxes).
+	Inboxes []InboxCheck `json:"inboxes"`
 	// Redrive is the second act (Options.Redrive), absent when it did not run.
 	Redrive *RedriveAct `json:"redrive,omitempty"`
 	Elapsed float64     `json:"elapsedSeconds"`
 	OK      bool        `json:"ok"`
 	Verdict string      `json:"verdict"`
+}
+
+// InboxCheck is what reached a team's inbox, a bus standing for the team's own account.
+type InboxCheck struct {
+	Team    string `json:"team"`
+	Account string `json:"account"`
+	Bus     string `json:"bus"`
+	// Streams are what the team's subscription selects (a prefix ends in "*").
+	Streams []string `json:"streams"`
+	// PoisonRecords are the poison records of those streams; Delivered, how many of them a
+	// rule of the inbox delivered.
+	PoisonRecords int `json:"poisonRecords"`
+	Delivered     int `json:"delivered"`
+	// Events is how many events the inbox's targets got; Foreign, those of other streams
+	// (which the inbox must never get).
+	Events  int      `json:"events"`
+	Foreign []string `json:"foreign"`
+	OK      bool     `json:"ok"`
+}
+
+// checkInboxes checks each team inbox against the poison records' deliveries and what its
+// rules' targets got: every poison record of the team's streams reached the inbox and a
+// target there, and nothing of another stream did.
+func checkInboxes(t *Tracer, inboxes []localcloud.TeamInbox, poison []Outcome) []InboxCheck {
+	out := []InboxCheck{}
+	for _, in := range inboxes {
+		c := InboxCheck{Team: in.Team, Account: in.Account, Bus: in.Bus.Physical, Streams: []string{}, Foreign: []string{}}
+		for _, s := range in.Streams {
+			if s.Prefix {
+				c.Streams = append(c.Streams, s.ARN+"*")
+			} else {
+				c.Streams = append(c.Streams, s.ARN)
+			}
+		}
+		for _, o := range poison {
+			if !in.Selects(o.StreamARN) {
+				continue
+			}
+			c.PoisonRecords++
+			if slices.ContainsFunc(o.Deliveries, func(d Delivery) bool { return d.Bus == c.Bus && d.Delivered }) {
+				c.Delivered++
+			}
+		}
+		for _, tg := range t.Targets {
+			if tg.Bus != c.Bus {
+				continue
+			}
+			for _, ev := range t.Seen(tg) {
+				c.Events++
+				if !in.Selects(ev.StreamARN) {
+					c.Foreign = append(c.Foreign, fmt.Sprintf("event %s of stream %s at %s %s", ev.ID, orDash(ev.StreamARN), tg.Kind, tg.Where))
+				}
+			}
+		}
+		sort.Strings(c.Foreign)
+		c.OK = len(c.Foreign) == 0 && c.Delivered == c.PoisonRecords
+		out = append(out, c)
+	}
+	return out
 }
 
 // Run puts the records, waits for the poison ones to arrive everywhere the rules promise
@@ -195,7 +263,7 @@ func Run(ctx context.Context, c *localcloud.Cloud, opts Options) (*Report, error
 		if err := tracer.Poll(ctx); err != nil {
 			return nil, err
 		}
-		rep, err = evaluate(ctx, tracer, poison, good)
+		rep, err = evaluate(ctx, tracer, poison, good, opts.Inboxes)
 		if err != nil {
 			return nil, err
 		}
@@ -242,6 +310,11 @@ func (r *Report) settled() bool {
 	if len(r.GoodLeaked) > 0 || len(r.Misrouted) > 0 {
 		return true
 	}
+	for _, in := range r.Inboxes {
+		if len(in.Foreign) > 0 {
+			return true
+		}
+	}
 	for _, o := range r.Poison {
 		if o.EventID == "" {
 			return false
@@ -272,13 +345,25 @@ func (r *Report) progress() (hydrated, delivered, promised int) {
 
 func (r *Report) verdict(timeout time.Duration) {
 	hydrated, delivered, promised := r.progress()
+	var inboxes []string
+	var badInbox *InboxCheck
+	for i, in := range r.Inboxes {
+		inboxes = append(inboxes, fmt.Sprintf("the inbox of team %s in account %s", in.Team, in.Account))
+		if !in.OK && badInbox == nil {
+			badInbox = &r.Inboxes[i]
+		}
+	}
+	among := ""
+	if len(inboxes) > 0 {
+		among = " (among them " + strings.Join(inboxes, ", ") + ", which got no other stream's records)"
+	}
 	switch {
 	case r.OK && r.Redrive != nil:
-		r.Verdict = fmt.Sprintf("PASS: %d poison records isolated, hydrated, delivered to all %d promised destinations and, once the consumers were fixed, redriven and processed exactly once, in order, with the payload they failed on; none of the %d good records was hydrated (%.1fs)",
-			len(r.Poison), promised, r.GoodRecords, r.Elapsed)
+		r.Verdict = fmt.Sprintf("PASS: %d poison records isolated, hydrated, delivered to all %d promised destinations%s and, once the consumers were fixed, redriven and processed exactly once, in order, with the payload they failed on; none of the %d good records was hydrated (%.1fs)",
+			len(r.Poison), promised, among, r.GoodRecords, r.Elapsed)
 	case r.OK:
-		r.Verdict = fmt.Sprintf("PASS: %d poison records isolated, hydrated and delivered to all %d promised destinations; none of the %d good records was hydrated (%.1fs)",
-			len(r.Poison), promised, r.GoodRecords, r.Elapsed)
+		r.Verdict = fmt.Sprintf("PASS: %d poison records isolated, hydrated and delivered to all %d promised destinations%s; none of the %d good records was hydrated (%.1fs)",
+			len(r.Poison), promised, among, r.GoodRecords, r.Elapsed)
 	case r.Redrive != nil && !r.Redrive.OK:
 		first := "no poison record was processed"
 		if len(r.Redrive.Problems) > 0 {
@@ -289,6 +374,10 @@ func (r *Report) verdict(timeout time.Duration) {
 		r.Verdict = fmt.Sprintf("FAIL: %d good records were hydrated as if they had failed (%s)", len(r.GoodLeaked), strings.Join(r.GoodLeaked, ", "))
 	case len(r.Misrouted) > 0:
 		r.Verdict = fmt.Sprintf("FAIL: %d events reached a target whose rule does not match them", len(r.Misrouted))
+	case badInbox != nil && len(badInbox.Foreign) > 0:
+		r.Verdict = fmt.Sprintf("FAIL: the inbox of team %s in account %s got %d events of streams the team does not subscribe to", badInbox.Team, badInbox.Account, len(badInbox.Foreign))
+	case badInbox != nil && r.settled():
+		r.Verdict = fmt.Sprintf("FAIL: the inbox of team %s in account %s got %d of the %d poison records of the team's streams", badInbox.Team, badInbox.Account, badInbox.Delivered, badInbox.PoisonRecords)
 	case r.settled():
 		r.Verdict = fmt.Sprintf("FAIL: %d/%d promised deliveries made; the others are in their targets' dead-letter queues", delivered, promised)
 	default:
@@ -297,7 +386,7 @@ func (r *Report) verdict(timeout time.Duration) {
 }
 
 // evaluate checks every poison record against what the tracer has seen.
-func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, error) {
+func evaluate(ctx context.Context, t *Tracer, poison, good []Record, inboxes []localcloud.TeamInbox) (*Report, error) {
 	rep := &Report{GoodRecords: len(good), OK: true, GoodLeaked: []string{}, Misrouted: []string{}}
 	for _, r := range poison {
 		o := Outcome{Record: r}
@@ -321,7 +410,10 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 			sightings := t.Sightings(ev.ID)
 			for _, tg := range promised {
 				d := Delivery{Rule: tg.Rule, Target: tg.ARN, Kind: tg.Kind, Where: tg.Where, Observable: tg.Observable()}
-				if !d.Observable {
+				if !t.entryBus(tg.Bus) {
+					d.Bus = tg.Bus
+				}
+				if !d.Observable && tg.next == "" {
 					d.Note = "delivery not observable locally"
 				}
 				for _, s := range sightings {
@@ -337,6 +429,7 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 				}
 				o.Deliveries = append(o.Deliveries, d)
 			}
+			forwarded(promised, o.Deliveries)
 			if len(promised) == 0 {
 				o.Problem = "no rule matches its event"
 			}
@@ -388,7 +481,36 @@ func evaluate(ctx context.Context, t *Tracer, poison, good []Record) (*Report, e
 	if len(rep.Misrouted) > 0 {
 		rep.OK = false
 	}
+	rep.Inboxes = checkInboxes(t, inboxes, rep.Poison)
+	for _, in := range rep.Inboxes {
+		rep.OK = rep.OK && in.OK
+	}
 	return rep, nil
+}
+
+// forwarded fills in the deliveries to another bus from what that bus's rules delivered: the
+// event reached the bus if a target of a rule there got it. Such a delivery is observable when
+// a rule of that bus promises an observable target; otherwise it is unknown, and noted so.
+// deliveries[i] is promised[i]'s; a bus's targets come after those of the bus forwarding to it,
+// so going backwards fills in a chain of buses.
+func forwarded(promised []Target, deliveries []Delivery) {
+	for i := len(promised) - 1; i >= 0; i-- {
+		tg := promised[i]
+		if tg.next == "" {
+			continue
+		}
+		d := &deliveries[i]
+		for j, after := range promised {
+			if after.Bus != tg.next {
+				continue
+			}
+			d.Observable = d.Observable || deliveries[j].Observable
+			d.Delivered = d.Delivered || deliveries[j].Delivered
+		}
+		if !d.Observable {
+			d.Note = "no rule of bus " + tg.next + " delivers it anywhere observable"
+		}
+	}
 }
 
 // Put writes the good and poison records on every stream and table a mapping reads.

@@ -35,7 +35,11 @@ func (r *Report) WriteText(w io.Writer) error {
 			case !d.Delivered:
 				mark = "?      "
 			}
-			fmt.Fprintf(&b, "  %s rule %s → %s %s", mark, d.Rule, d.Kind, d.Where)
+			on := ""
+			if d.Bus != "" {
+				on = " on bus " + d.Bus
+			}
+			fmt.Fprintf(&b, "  %s rule %s%s → %s %s", mark, d.Rule, on, d.Kind, d.Where)
 			if d.Note != "" {
 				fmt.Fprintf(&b, " (%s)", d.Note)
 			}
@@ -43,6 +47,21 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if o.Problem != "" {
 			fmt.Fprintf(&b, "  PROBLEM: %s\n", o.Problem)
+		}
+	}
+	if len(r.Inboxes) > 0 {
+		fmt.Fprintf(&b, "\nTeam inboxes (each a bus in the team's own account, fed by Hydrant's rule for the team's streams):\n")
+		for _, in := range r.Inboxes {
+			mark := "ok     "
+			if !in.OK {
+				mark = "PROBLEM"
+			}
+			fmt.Fprintf(&b, "  %s team %s, bus %s in account %s: %d/%d poison records of its streams delivered; %d events seen, %d of another stream\n",
+				mark, in.Team, in.Bus, in.Account, in.Delivered, in.PoisonRecords, in.Events, len(in.Foreign))
+			fmt.Fprintf(&b, "          streams: %s\n", strings.Join(in.Streams, ", "))
+			for _, f := range in.Foreign {
+				fmt.Fprintf(&b, "          NOT ITS STREAM: %s\n", f)
+			}
 		}
 	}
 	for _, m := range r.Misrouted {

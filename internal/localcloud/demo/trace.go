@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -22,19 +23,23 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/backoff"
 	"github.com/hydrant-dev/hydrant/internal/eventpattern"
 	"github.com/hydrant-dev/hydrant/internal/localcloud"
+	"github.com/hydrant-dev/hydrant/internal/targetkind"
 )
 
 // Target is one target of one rule on a bus of the deployment.
 type Target struct {
 	Bus, Rule, Pattern string
 	ID, ARN            string
-	// Kind is "sqs" or "firehose" for the targets the tracer watches; others are listed
-	// and reported as not observable.
+	// Kind is "sqs" or "firehose" for the targets the tracer watches, "eventbus" for another event
+	// bus (whose rules the tracer follows); others are listed and reported as not observable.
 	Kind string
-	// Where names the destination: the queue name, or s3://bucket/prefix.
+	// Where names the destination: the queue name, s3://bucket/prefix, or the target's ARN.
 	Where    string
 	queueURL string
 	stream   localcloud.DeliveryStream
+	// next is the bus a bus target forwards to, when it is on the local endpoint: the
+	// physical name of the bus whose rules then see the event.
+	next string
 	// DLQ is the target's dead-letter queue (name), watched too; dlqURL its URL.
 	DLQ    string
 	dlqURL string
@@ -84,8 +89,11 @@ type Tracer struct {
 	seen    map[string][]Sighting // by event id
 	objects map[string]bool       // S3 keys already read
 	// rules holds, per bus, every rule's pattern under the rule's name: the promised
-	// destinations of an event are found with one match per bus.
+	// destinations of an event are found with one match per bus it reaches.
 	rules map[string]*eventpattern.Set
+	// entry are the buses Hydrant publishes on: the central stack's (a team's own stack's
+	// bus is reached only through a rule that targets it).
+	entry []string
 	// keep: queues (by URL) whose messages are read but left in the queue, reserved for
 	// keepFor, for the second act to redrive; held: their receipt handles by message id.
 	keep    map[string]bool
@@ -131,7 +139,15 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 	for _, d := range c.DeliveryStreams() {
 		streams[d.ARN] = d
 	}
-	for _, b := range c.OfType("aws:cloudwatch/eventBus:EventBus") {
+	buses := c.OfType("aws:cloudwatch/eventBus:EventBus")
+	local := map[string]bool{}
+	for _, b := range buses {
+		local[b.Physical] = true
+		if b.Team == "" {
+			t.entry = append(t.entry, b.Physical)
+		}
+	}
+	for _, b := range buses {
 		rules, err := t.eb.ListRules(ctx, &eventbridge.ListRulesInput{EventBusName: aws.String(b.Physical)})
 		if err != nil {
 			return nil, fmt.Errorf("list rules of %s: %w", b.Physical, err)
@@ -159,6 +175,13 @@ func NewTracer(ctx context.Context, c *localcloud.Cloud) (*Tracer, error) {
 						return nil, fmt.Errorf("target queue %s: %w", x.ARN, err)
 					}
 					x.queueURL = aws.ToString(u.QueueUrl)
+				case aerr == nil && isBus(x.ARN):
+					// Locally every account's bus is on the one endpoint, found by name as
+					// the endpoint's bus target finds it.
+					x.Kind, x.Where = string(targetkind.EventBus), x.ARN
+					if _, name, _ := targetkind.Parse(x.ARN); local[name] {
+						x.next = name
+					}
 				case aerr == nil && a.Service == "firehose":
 					d, ok := streams[x.ARN]
 					if !ok {
@@ -402,23 +425,50 @@ func (t *Tracer) Seen(tg Target) []Event {
 	return out
 }
 
-// Promised returns the targets of the rules whose pattern matches the event.
+// Promised returns the targets of the rules whose pattern matches the event, on the buses
+// the event reaches: Hydrant's, then each bus a matching rule forwards it to (a team's inbox),
+// whose rules see the same event (EventBridge forwards it unchanged). A bus's targets come
+// before those of the buses it forwards to.
 func (t *Tracer) Promised(_ context.Context, ev Event) ([]Target, error) {
-	matched := map[string]bool{}
-	for bus, set := range t.rules {
+	var out []Target
+	reached := map[string]bool{}
+	next := append([]string(nil), t.entry...)
+	for len(next) > 0 {
+		bus := next[0]
+		next = next[1:]
+		if reached[bus] {
+			continue
+		}
+		reached[bus] = true
+		set, ok := t.rules[bus]
+		if !ok {
+			continue
+		}
 		names, err := set.MatchJSON(ev.Raw)
 		if err != nil {
 			return nil, fmt.Errorf("match event %s against the rules of %s: %w", ev.ID, bus, err)
 		}
+		matched := map[string]bool{}
 		for _, n := range names {
-			matched[bus+"/"+n] = true
+			matched[n] = true
 		}
-	}
-	var out []Target
-	for _, tg := range t.Targets {
-		if matched[tg.Bus+"/"+tg.Rule] {
-			out = append(out, tg)
+		for _, tg := range t.Targets {
+			if tg.Bus == bus && matched[tg.Rule] {
+				out = append(out, tg)
+				if tg.next != "" {
+					next = append(next, tg.next)
+				}
+			}
 		}
 	}
 	return out, nil
 }
+
+// isBus reports whether a target ARN is an event bus's.
+func isBus(target string) bool {
+	k, _, err := targetkind.Parse(target)
+	return err == nil && k == targetkind.EventBus
+}
+
+// entryBus reports whether Hydrant publishes on the bus (rather than a rule forwarding to it).
+func (t *Tracer) entryBus(bus string) bool { return slices.Contains(t.entry, bus) }
