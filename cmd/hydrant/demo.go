@@ -74,7 +74,7 @@ func runDemo(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 		return demoFail
 	}
-	rep, runErr := demo.Run(ctx, s.cloud, demo.Options{Timeout: *timeout, Progress: e.stderr, Redrive: *redriveAct, ConsumerLog: consumerLog})
+	rep, runErr := demo.Run(ctx, s.cloud, demo.Options{Timeout: *timeout, Progress: e.stderr, Redrive: *redriveAct, ConsumerLog: consumerLog, Inboxes: s.inboxes})
 	if err := s.close(context.WithoutCancel(ctx)); err != nil {
 		fmt.Fprintf(e.stderr, "hydrant demo: %v\n", err)
 	}

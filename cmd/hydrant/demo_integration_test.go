@@ -23,8 +23,17 @@ func TestDemoJSON(t *testing.T) {
 			Deliveries       []struct {
 				Delivered bool   `json:"delivered"`
 				Where     string `json:"where"`
+				Bus       string `json:"bus"`
 			} `json:"deliveries"`
 		} `json:"poisonRecords"`
+		Inboxes []struct {
+			Team          string   `json:"team"`
+			Account       string   `json:"account"`
+			PoisonRecords int      `json:"poisonRecords"`
+			Delivered     int      `json:"delivered"`
+			Foreign       []string `json:"foreign"`
+			OK            bool     `json:"ok"`
+		} `json:"inboxes"`
 		Redrive *struct {
 			OK             bool     `json:"ok"`
 			FixedFunctions []string `json:"fixedFunctions"`
@@ -48,10 +57,27 @@ func TestDemoJSON(t *testing.T) {
 	if !rep.OK || !strings.HasPrefix(rep.Verdict, "PASS") || len(rep.Poison) == 0 {
 		t.Errorf("report %s", stdout)
 	}
+	// The archive, the catch-all queue and the team's queue; the orders stream's records also
+	// go to the payments team's inbox (another account), whose rule delivers them to its queue.
+	kinesisPoison := 0
 	for _, p := range rep.Poison {
-		if len(p.RecoveredPayload) == 0 || len(p.Deliveries) != 3 {
-			t.Errorf("%s poison record: payload %s, %d deliveries; want the payload and 3 deliveries", p.Source, p.RecoveredPayload, len(p.Deliveries))
+		want, wantInbox, inbox := 3, 0, 0
+		if p.Source == "kinesis" {
+			want, wantInbox = 5, 1
+			kinesisPoison++
 		}
+		for _, d := range p.Deliveries {
+			if d.Bus == "demo-payments-inbox" && d.Delivered {
+				inbox++
+			}
+		}
+		if len(p.RecoveredPayload) == 0 || len(p.Deliveries) != want || inbox != wantInbox {
+			t.Errorf("%s poison record: payload %s, %d deliveries (%d on the payments inbox); want the payload and %d deliveries", p.Source, p.RecoveredPayload, len(p.Deliveries), inbox, want)
+		}
+	}
+	if len(rep.Inboxes) != 1 || rep.Inboxes[0].Team != "payments" || rep.Inboxes[0].Account != "222233334444" || !rep.Inboxes[0].OK ||
+		rep.Inboxes[0].PoisonRecords != kinesisPoison || rep.Inboxes[0].Delivered != kinesisPoison || len(rep.Inboxes[0].Foreign) != 0 {
+		t.Errorf("inboxes %+v: want payments' inbox with the %d kinesis poison records and nothing else", rep.Inboxes, kinesisPoison)
 	}
 	// The second act: both consumers fixed; the two team queues, then the archive, redriven with
 	// one journal: every record once from its team's queue, all already done in the archive.

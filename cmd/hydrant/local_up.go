@@ -50,6 +50,8 @@ type localSession struct {
 	cloud *localcloud.Cloud
 	stack *plan.StackConfig
 	emu   *emulators.Set // nil when the emulators were already running
+	// inboxes are the team inboxes deployed beside the stack, each from the team's own stack.
+	inboxes []localcloud.TeamInbox
 }
 
 type localFlags struct {
@@ -86,7 +88,8 @@ func (f localFlags) open(stderr io.Writer) (*plan.StackConfig, string, *slog.Log
 	return cfg, root, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})), nil
 }
 
-// startLocal starts (or reuses) the emulators, starts the local cloud and deploys the stack.
+// startLocal starts (or reuses) the emulators, starts the local cloud and deploys the stack,
+// then the own stack of each team with an inbox (standing for the team's account).
 func startLocal(ctx context.Context, cfg *plan.StackConfig, root string, log *slog.Logger, progress io.Writer) (*localSession, error) {
 	s := &localSession{stack: cfg}
 	endpoints, ok := emulators.FromEnv()
@@ -118,6 +121,13 @@ func startLocal(ctx context.Context, cfg *plan.StackConfig, root string, log *sl
 		return nil, err
 	}
 	fmt.Fprintf(progress, "deployed %d resources in %.1fs\n", len(cloud.Resources()), time.Since(started).Seconds())
+	if s.inboxes, err = cloud.DeployTeamInboxes(ctx, cfg); err != nil {
+		s.close(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	for _, in := range s.inboxes {
+		fmt.Fprintf(progress, "deployed the stack of team %s (standing for account %s): inbox bus %s\n", in.Team, in.Account, in.Bus.Physical)
+	}
 	return s, nil
 }
 
@@ -161,8 +171,19 @@ type localSummary struct {
 	Buckets   []localItem           `json:"buckets"`
 	Functions []localItem           `json:"functions"`
 	Schemas   []string              `json:"schemas"`
+	Inboxes   []localInbox          `json:"inboxes"`
 	Env       []localEnvVar         `json:"env"`
 	Resources []localcloud.Resource `json:"resources"`
+}
+
+// localInbox is a team inbox: the bus of the team's own stack, standing for the team's
+// account, the streams Hydrant forwards to it, and the queues of that stack.
+type localInbox struct {
+	Team    string      `json:"team"`
+	Account string      `json:"account"`
+	Bus     localItem   `json:"bus"`
+	Streams []string    `json:"streams"`
+	Queues  []localItem `json:"queues"`
 }
 
 type localEnvVar struct {
@@ -170,9 +191,11 @@ type localEnvVar struct {
 	Value string `json:"value"`
 }
 
-// summarize groups the deployment's resources by what a person does with them.
-func summarize(stackName string, c *localcloud.Cloud) localSummary {
-	sum := localSummary{Stack: stackName, Resources: []localcloud.Resource{}}
+// summarize groups the deployment's resources by what a person does with them; the team
+// inboxes' resources (their own stacks') are listed under their inbox.
+func summarize(stackName string, c *localcloud.Cloud, inboxes []localcloud.TeamInbox) localSummary {
+	sum := localSummary{Stack: stackName, Resources: []localcloud.Resource{}, Inboxes: []localInbox{}}
+	teamQueues := map[string][]localItem{}
 	groups := map[string]*[]localItem{
 		"aws:cloudwatch/eventBus:EventBus": &sum.Buses,
 		"aws:sqs/queue:Queue":              &sum.Queues,
@@ -190,6 +213,12 @@ func summarize(stackName string, c *localcloud.Cloud) localSummary {
 			continue
 		}
 		sum.Resources = append(sum.Resources, r)
+		if r.Team != "" {
+			if r.Type == "aws:sqs/queue:Queue" {
+				teamQueues[r.Team] = append(teamQueues[r.Team], localItem{Name: r.Name, Physical: r.Physical, ARN: r.ARN, URL: r.ID})
+			}
+			continue
+		}
 		g, ok := groups[r.Type]
 		if !ok {
 			continue
@@ -206,6 +235,21 @@ func summarize(stackName string, c *localcloud.Cloud) localSummary {
 			}
 		}
 		*g = append(*g, it)
+	}
+	for _, in := range inboxes {
+		li := localInbox{Team: in.Team, Account: in.Account, Streams: []string{}, Queues: teamQueues[in.Team],
+			Bus: localItem{Name: in.Bus.Name, Physical: in.Bus.Physical, ARN: in.Bus.ARN, Note: "configured as " + in.InboxArn}}
+		if li.Queues == nil {
+			li.Queues = []localItem{}
+		}
+		for _, st := range in.Streams {
+			if st.Prefix {
+				li.Streams = append(li.Streams, st.ARN+"*")
+			} else {
+				li.Streams = append(li.Streams, st.ARN)
+			}
+		}
+		sum.Inboxes = append(sum.Inboxes, li)
 	}
 	sum.Schemas = []string{}
 	for _, s := range c.Schemas() {
@@ -253,6 +297,15 @@ func (s localSummary) writeText(w io.Writer) error {
 			fmt.Fprintf(tw, "  %s\n", sc)
 		}
 	}
+	if len(s.Inboxes) > 0 {
+		fmt.Fprintln(tw, "\nteam inboxes (each a bus standing for the team's own account, deployed from the team's own stack; its queues)")
+		for _, in := range s.Inboxes {
+			fmt.Fprintf(tw, "  %s: bus %s (account %s; streams %s)\n", in.Team, in.Bus.Physical, in.Account, strings.Join(in.Streams, ", "))
+			for _, q := range in.Queues {
+				fmt.Fprintf(tw, "    %s\t%s\n", q.Name, q.URL)
+			}
+		}
+	}
 	fmt.Fprintf(tw, "\n# point the AWS CLI, an SDK and hydrant hydrate at the local cloud (stack %s):\n", s.Stack)
 	for _, kv := range s.Env {
 		fmt.Fprintf(tw, "export %s=%s\n", kv.Name, kv.Value)
@@ -288,7 +341,7 @@ func runLocalUp(ctx context.Context, e env) int {
 		fmt.Fprintf(e.stderr, "hydrant local up: %v\n", err)
 		return localUpFailed
 	}
-	sum := summarize(cfg.Stack, s.cloud)
+	sum := summarize(cfg.Stack, s.cloud, s.inboxes)
 	write := sum.writeText
 	if *asJSON {
 		write = sum.writeJSON

@@ -62,6 +62,9 @@ func TestLocalUpRunsUntilInterrupted(t *testing.T) {
 		"tables\n  demo-users ", "(stream arn:aws:dynamodb:ddblocal:", "buckets\n", "hydrant@RecordHydrated",
 		"export AWS_ENDPOINT_URL_EVENTBRIDGE=http://127.0.0.1:", "export AWS_ENDPOINT_URL_S3=http://127.0.0.1:",
 		"export AWS_ENDPOINT_URL_SQS=http://127.0.0.1:", "export HYDRANT_EVENT_BUS=hydrant-bus-",
+		// The payments team's inbox, from its own stack: the bus in its account, and its queue.
+		"team inboxes (", "\n  payments: bus demo-payments-inbox (account 222233334444; streams arn:aws:kinesis:us-east-1:000000000000:stream/demo-orders-",
+		"\n    payments-inbox-queue ", "/000000000000/payments-inbox-queue-",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
@@ -88,8 +91,15 @@ func TestLocalUpJSON(t *testing.T) {
 	stdout, stderr, cancel, done := startLocalUp(t, "\n}\n", "--json")
 	stopLocalUp(t, stderr, cancel, done)
 	var sum struct {
-		Stack     string `json:"stack"`
-		Queues    []struct{ Name, Physical, URL string }
+		Stack   string `json:"stack"`
+		Buses   []struct{ Name, Physical string }
+		Queues  []struct{ Name, Physical, URL string }
+		Inboxes []struct {
+			Team, Account string
+			Bus           struct{ Name, Physical, ARN, Note string }
+			Streams       []string
+			Queues        []struct{ Name, Physical, URL string }
+		}
 		Streams   []struct{ Name, Physical string }
 		Env       []struct{ Name, Value string }
 		Resources []struct{ Type, Mode string }
@@ -123,6 +133,33 @@ func TestLocalUpJSON(t *testing.T) {
 		if env[k] == "" {
 			t.Errorf("env lacks %s: %v", k, sum.Env)
 		}
+	}
+	// The team inbox is listed on its own, not among Hydrant's buses and queues.
+	if len(sum.Buses) != 1 || sum.Buses[0].Name != "hydrant-bus" || env["HYDRANT_EVENT_BUS"] != sum.Buses[0].Physical {
+		t.Errorf("buses %+v, HYDRANT_EVENT_BUS %q: want Hydrant's bus only", sum.Buses, env["HYDRANT_EVENT_BUS"])
+	}
+	if len(sum.Inboxes) != 1 {
+		t.Fatalf("inboxes %+v, want the payments team's", sum.Inboxes)
+	}
+	in := sum.Inboxes[0]
+	if in.Team != "payments" || in.Account != "222233334444" || in.Bus.Physical != "demo-payments-inbox" ||
+		in.Bus.Note != "configured as arn:aws:events:us-east-1:222233334444:event-bus/demo-payments-inbox" ||
+		len(in.Streams) != 1 || !strings.HasPrefix(in.Streams[0], "arn:aws:kinesis:us-east-1:000000000000:stream/demo-orders-") {
+		t.Errorf("inbox %+v", in)
+	}
+	inboxQueue := false
+	teamQueues := map[string]bool{}
+	for _, q := range in.Queues {
+		inboxQueue = inboxQueue || q.Name == "payments-inbox-queue" && q.URL == env["AWS_ENDPOINT_URL_SQS"]+"/000000000000/"+q.Physical
+		teamQueues[q.Name] = true
+	}
+	for _, q := range sum.Queues {
+		if teamQueues[q.Name] {
+			t.Errorf("the team's queue %s is listed among Hydrant's", q.Name)
+		}
+	}
+	if !inboxQueue {
+		t.Errorf("inbox queues %+v: want payments-inbox-queue with its URL", in.Queues)
 	}
 }
 

@@ -143,7 +143,51 @@ func TestDemoStack(t *testing.T) {
 			ev("RecordHydrated", ddbArn): true, ev("RecordHydrationFailed", ddbArn): true,
 			ev("RecordHydrated", kinesisArn): false,
 		},
+		// The payments team, in another account, gets the orders stream on its inbox.
+		"payments-orders-rule": {
+			ev("RecordHydrated", kinesisArn): true, ev("RecordHydrationFailed", kinesisArn): true,
+			ev("RecordHydrated", ddbArn): false, ev("RecordHydrationFailed", ddbArn): false,
+		},
 	})
+	inbox := find(t, p, "aws:cloudwatch/eventTarget:EventTarget", "payments-orders-inbox")
+	if inbox.Inputs["arn"] != "arn:aws:events:us-east-1:222233334444:event-bus/demo-payments-inbox" || inbox.Inputs["roleArn"] == nil {
+		t.Errorf("payments inbox target %v: want the team's bus in account 222233334444, with a role", inbox.Inputs)
+	}
+	// The team's own stack, as the local cloud deploys it beside this one, builds that bus.
+	cfg, err := plan.LoadStackConfig("../..", "demo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := stack.LoadConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inboxTeams []string
+	for _, team := range sc.Teams {
+		if team.Inbox == "" {
+			continue
+		}
+		inboxTeams = append(inboxTeams, team.Name+" "+team.InboxAccount())
+		program, err := stack.TeamInboxProgram(team, "arn:aws:events:us-east-1:123456789012:event-bus/hydrant-bus", sc.Router.EventSource)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := plan.NewRecorder()
+		rec.Account = team.InboxAccount()
+		if err := rec.Run("hydrant-team", team.Name, nil, nil, program); err != nil {
+			t.Fatal(err)
+		}
+		tp := rec.Plan()
+		for _, v := range tp.Check() {
+			t.Errorf("team %s's stack: %s", team.Name, v)
+		}
+		if bus := find(t, tp, "aws:cloudwatch/eventBus:EventBus", team.Name+"-bus"); "arn:aws:events:us-east-1:"+team.InboxAccount()+":event-bus/"+bus.Inputs["name"].(string) != team.Inbox {
+			t.Errorf("team %s's stack builds bus %v in account %s, not its configured inbox %s", team.Name, bus.Inputs["name"], team.InboxAccount(), team.Inbox)
+		}
+	}
+	if !reflect.DeepEqual(inboxTeams, []string{"payments 222233334444"}) {
+		t.Errorf("inbox teams %v, want payments in account 222233334444", inboxTeams)
+	}
 	// Hydrant created the teams' queues, with policies letting only their rules send.
 	for _, q := range []string{"orders-failures-inbox-queue", "users-failures-inbox-queue"} {
 		find(t, p, "aws:sqs/queue:Queue", q)

@@ -15,7 +15,8 @@ import (
 )
 
 // BenchmarkDeployDemoStack measures starting a local cloud and deploying the demo stack onto
-// the emulators (99 resources), then closing it.
+// the emulators, with the payments team's own stack (its inbox), as hydrant local up does, then
+// closing it.
 func BenchmarkDeployDemoStack(b *testing.B) {
 	root, err := emulators.RepoRoot()
 	if err != nil {
@@ -35,6 +36,9 @@ func BenchmarkDeployDemoStack(b *testing.B) {
 		if err := c.Deploy(ctx, cfg, stack.Program(localcloud.SourceCode{})); err != nil {
 			b.Fatal(err)
 		}
+		if _, err := c.DeployTeamInboxes(ctx, cfg); err != nil {
+			b.Fatal(err)
+		}
 		cctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 		if err := c.Close(cctx); err != nil {
 			b.Fatal(err)
@@ -44,7 +48,8 @@ func BenchmarkDeployDemoStack(b *testing.B) {
 }
 
 // BenchmarkDemoScenario measures the demo's wait: from putting 31 records (3 poison) on the
-// demo stack's stream and table until every poison record is hydrated and delivered.
+// demo stack's stream and table until every poison record is hydrated and delivered, the
+// payments team's inbox included.
 func BenchmarkDemoScenario(b *testing.B) {
 	root, err := emulators.RepoRoot()
 	if err != nil {
@@ -63,8 +68,12 @@ func BenchmarkDemoScenario(b *testing.B) {
 	if err := c.Deploy(ctx, cfg, stack.Program(localcloud.SourceCode{})); err != nil {
 		b.Fatal(err)
 	}
+	inboxes, err := c.DeployTeamInboxes(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
 	for b.Loop() {
-		rep, err := demo.Run(ctx, c, demo.Options{Timeout: time.Minute})
+		rep, err := demo.Run(ctx, c, demo.Options{Timeout: time.Minute, Inboxes: inboxes})
 		if err != nil {
 			b.Fatal(err)
 		}

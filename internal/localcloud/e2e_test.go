@@ -66,7 +66,10 @@ func teamOf(rule string) string {
 
 // The demo stack: a Kinesis poison record and a DynamoDB poison record, each isolated by
 // bisection, hydrated, and delivered to the catch-all queue, the S3 archive and its own team's
-// queue only; each team's queue gets nothing from the other team's stream.
+// queue only; each team's queue gets nothing from the other team's stream. The payments team,
+// in "another account", gets the orders stream's record on its inbox (its own stack deployed
+// as DeployTeamInboxes does for hydrant local up), whose rule matching every event delivers it
+// to the team's queue, and nothing of the users stream.
 func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 	cfg, err := plan.LoadStackConfig(repoRoot(t), "demo")
 	if err != nil {
@@ -83,7 +86,14 @@ func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 	if joined := strings.Join(names, ","); !strings.Contains(joined, "RecordHydrated") || !strings.Contains(joined, "RecordHydrationFailed") {
 		t.Errorf("schema registry holds %v, want RecordHydrated and RecordHydrationFailed", names)
 	}
-	rep, err := demo.Run(context.Background(), c, demo.Options{KinesisGood: 19, KinesisPoison: 1, DynamoDBGood: 9, DynamoDBPoison: 1, Timeout: 60 * time.Second})
+	inboxes, err := c.DeployTeamInboxes(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inboxes) != 1 || inboxes[0].Team != "payments" || inboxes[0].Account != "222233334444" || inboxes[0].Bus.Physical != "demo-payments-inbox" {
+		t.Fatalf("team inboxes %+v, want payments' demo-payments-inbox in account 222233334444", inboxes)
+	}
+	rep, err := demo.Run(context.Background(), c, demo.Options{KinesisGood: 19, KinesisPoison: 1, DynamoDBGood: 9, DynamoDBPoison: 1, Timeout: 60 * time.Second, Inboxes: inboxes})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,9 +118,19 @@ func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 			t.Errorf("%s poison record: recovered payload %s (%v), want the record with poison true", o.Source, o.Payload, err)
 		}
 		kinds := map[string]int{}
+		inbox := 0 // deliveries by the payments inbox's rule
 		streamName := strings.Split(o.StreamARN[strings.Index(o.StreamARN, "/")+1:], "/")[0]
 		for _, d := range o.Deliveries {
 			kinds[d.Kind]++
+			if d.Bus == "demo-payments-inbox" {
+				inbox++
+				if d.Kind != "sqs" || !d.Delivered || !strings.Contains(d.Where, "sqs://payments-inbox-queue-") {
+					t.Errorf("%s poison record on the payments inbox: %+v, want delivered to payments-inbox-queue", o.Source, d)
+				}
+			}
+			if d.Kind == "eventbus" && (d.Where != "arn:aws:events:us-east-1:222233334444:event-bus/demo-payments-inbox" || !d.Delivered || teamOf(d.Rule) != "payments") {
+				t.Errorf("%s poison record forwarded to a bus: %+v, want payments' rule to its inbox, delivered", o.Source, d)
+			}
 			// The archive is partitioned by stream name and event date, as Firehose's dynamic
 			// partitioning does with the program's query.
 			if d.Kind == "firehose" && !strings.Contains(d.Where, "/events/stream="+streamName+"/date="+time.Now().UTC().Format("2006-01-02")+"/") {
@@ -120,13 +140,22 @@ func TestDemoStackRoutesEachPoisonRecordToItsTeamOnly(t *testing.T) {
 				t.Errorf("%s poison record promised to team rule %s", o.Source, d.Rule)
 			}
 		}
-		if kinds["sqs"] != 2 || kinds["firehose"] != 1 {
-			t.Errorf("%s poison record deliveries %+v: want the catch-all queue, its team's queue and the archive", o.Source, o.Deliveries)
+		wantSQS, wantBus := 2, 0
+		if o.Source == "kinesis" {
+			wantSQS, wantBus = 3, 1 // and the payments inbox, then its queue
+		}
+		if kinds["sqs"] != wantSQS || kinds["firehose"] != 1 || kinds["eventbus"] != wantBus || inbox != wantBus {
+			t.Errorf("%s poison record deliveries %+v: want the catch-all queue, its team's queue and the archive (the orders stream's: and the payments inbox's queue through the inbox)", o.Source, o.Deliveries)
 		}
 	}
+	if len(rep.Inboxes) != 1 || !rep.Inboxes[0].OK || rep.Inboxes[0].PoisonRecords != 1 || rep.Inboxes[0].Delivered != 1 ||
+		rep.Inboxes[0].Events != 1 || len(rep.Inboxes[0].Foreign) != 0 || len(rep.Inboxes[0].Streams) != 1 || rep.Inboxes[0].Streams[0] != streamOf["orders"] {
+		t.Errorf("inbox checks %+v: want payments' inbox to get the orders stream's one poison record and nothing else", rep.Inboxes)
+	}
+	streamOf["payments"] = streamOf["orders"]
 	for _, ts := range rep.Targets {
-		if !strings.Contains(ts.Rule, "-failures-rule") {
-			continue
+		if ts.Kind == "eventbus" || !strings.Contains(ts.Rule, "-failures-rule") && !strings.HasPrefix(ts.Rule, "payments-") {
+			continue // a bus target is seen through its bus's rules (payments-all-rule)
 		}
 		want := streamOf[teamOf(ts.Rule)]
 		if len(ts.Streams) != 1 || ts.Streams[0] != want {
