@@ -170,14 +170,7 @@ func (p *parser) parseSQS(body, messageID json.RawMessage, bodyPath, idPath stri
 	if p.msg.SQSMessageID = c.str(messageID, idPath); c.err != nil {
 		return c.err
 	}
-	content, err := inner(body, bodyPath)
-	if err != nil {
-		return err
-	}
-	if err := p.parse(content); err != nil {
-		return fmt.Errorf("SQS message %s body: %w", orUnknown(p.msg.SQSMessageID), err)
-	}
-	return nil
+	return p.parseContent(body, bodyPath, "SQS message", p.msg.SQSMessageID, "body")
 }
 
 func (p *parser) parseSNS(d *document, prefix string) error {
@@ -197,22 +190,24 @@ func (p *parser) parseSNS(d *document, prefix string) error {
 	if c.err != nil {
 		return c.err
 	}
-	content, err := inner(d.Message, prefix+"Message")
+	p.msg.Destination = DestinationSNS
+	return p.parseContent(d.Message, prefix+"Message", "SNS notification", p.msg.SNSMessageID, "Message")
+}
+
+// parseContent parses what an envelope carries (at path, its field named field), naming the
+// envelope and its id in the error.
+func (p *parser) parseContent(raw json.RawMessage, path, envelope, id, field string) error {
+	content, err := inner(raw, path)
 	if err != nil {
 		return err
 	}
-	p.msg.Destination = DestinationSNS
 	if err := p.parse(content); err != nil {
-		return fmt.Errorf("SNS notification %s Message: %w", orUnknown(p.msg.SNSMessageID), err)
+		if id == "" {
+			id = "(no id)"
+		}
+		return fmt.Errorf("%s %s %s: %w", envelope, id, field, err)
 	}
 	return nil
-}
-
-func orUnknown(id string) string {
-	if id == "" {
-		return "(no id)"
-	}
-	return id
 }
 
 func (p *parser) parseTestEvent(d *document) error {
