@@ -41,8 +41,8 @@ func TestCheckPassesAGoodPlan(t *testing.T) {
 	p := good()
 	p.Resources[6].ID = "6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a"
 	p.Resources[6].Inputs["destinationConfig"] = map[string]any{"onFailure": map[string]any{"destinationArn": "arn:aws:s3:::b"}}
-	p.Resources[5].Inputs["policy"] = strings.TrimSuffix(p.Resources[5].Inputs["policy"].(string), `]}`) + `,`+
-		`{"Sid":"OnlyItsRoleWritesMapping0","Effect":"Deny","Principal":"*","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::b/aws/lambda/6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a/*"],`+
+	p.Resources[5].Inputs["policy"] = strings.TrimSuffix(p.Resources[5].Inputs["policy"].(string), `]}`) + `,` +
+		`{"Sid":"OnlyItsRoleWritesMapping0","Effect":"Deny","Principal":"*","Action":["s3:PutObject"],"Resource":["arn:aws:s3:::b/aws/lambda/6b5b4a4e-0d3c-4c1a-9c55-1f2e3d4c5b6a/*"],` +
 		`"Condition":{"ArnNotLike":{"aws:PrincipalArn":["arn:aws:iam::1:role/c","arn:aws:iam::1:role/*/c"]},"Null":{"aws:PrincipalArn":["false"]}}}]}`
 	if v := p.Check(); len(v) != 0 {
 		t.Fatalf("violations in a plan whose S3 mapping's prefix is kept: %v", v)
