@@ -31,13 +31,15 @@ Deploys the Pulumi program (infra/) with the configuration of Pulumi.NAME.yaml o
 cloud: queues and topics on goaws, buckets on gofakes3 (behind an S3 proxy that sends bucket
 notifications), streams on kinesis-local, tables on DynamoDB Local, the bus, rules, targets and
 archives on a local EventBridge endpoint, functions in-process and event source mappings as
-local pollers. Emulators named by AWS_ENDPOINT_URL_<SERVICE> are reused; otherwise it starts
-them (scripts/emulators) and stops them on exit.
+local pollers. For each team with an inbox (hydrant:teams[].inbox, a team in another account),
+it then deploys the team's own stack: the inbox bus with a rule matching every event to a
+queue, standing for the team's account. Emulators named by AWS_ENDPOINT_URL_<SERVICE> are
+reused; otherwise it starts them (scripts/emulators) and stops them on exit.
 
 Prints what you need to use it: the event buses, the queues with their URLs, the streams,
-tables, buckets, functions and schemas, then the environment that points the AWS CLI, an SDK
-and hydrant hydrate at the local cloud (--json: all of that and every resource, as one JSON
-object), and runs until interrupted (Ctrl-C, SIGTERM).
+tables, buckets, functions and schemas, the team inboxes (account, streams, queues), then the
+environment that points the AWS CLI, an SDK and hydrant hydrate at the local cloud (--json: all
+of that and every resource, as one JSON object), and runs until interrupted (Ctrl-C, SIGTERM).
 
 Exit codes: 0 stopped after an interrupt, 1 the emulators or the deployment failed, 2 bad input,
 130 interrupted before the stack was deployed.
