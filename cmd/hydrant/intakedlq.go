@@ -236,12 +236,18 @@ func writeMessages(w io.Writer, msgs []intakedlq.Message) {
 	}
 }
 
-func intakeDLQMove(ctx context.Context, e env, name, dlq, to string, includeRefused, dryRun bool, o intakedlq.MoveOptions) int {
+// clientAndARN is the command's client and the ARN of the queue at url.
+func clientAndARN(ctx context.Context, url string) (*sqs.Client, string, error) {
 	c, err := intakeDLQClient(ctx)
 	if err != nil {
-		return awsFailed(ctx, e, name, err)
+		return nil, "", err
 	}
-	dlqARN, err := intakedlq.QueueARN(ctx, c, dlq)
+	a, err := intakedlq.QueueARN(ctx, c, url)
+	return c, a, err
+}
+
+func intakeDLQMove(ctx context.Context, e env, name, dlq, to string, includeRefused, dryRun bool, o intakedlq.MoveOptions) int {
+	c, dlqARN, err := clientAndARN(ctx, dlq)
 	if err != nil {
 		return awsFailed(ctx, e, name, err)
 	}
@@ -287,11 +293,7 @@ func intakeDLQMove(ctx context.Context, e env, name, dlq, to string, includeRefu
 }
 
 func intakeDLQStatus(ctx context.Context, e env, name, dlq string, asJSON bool) int {
-	c, err := intakeDLQClient(ctx)
-	if err != nil {
-		return awsFailed(ctx, e, name, err)
-	}
-	dlqARN, err := intakedlq.QueueARN(ctx, c, dlq)
+	c, dlqARN, err := clientAndARN(ctx, dlq)
 	if err != nil {
 		return awsFailed(ctx, e, name, err)
 	}

@@ -141,21 +141,9 @@ func Describe(m sqstypes.Message) Message {
 func Peek(ctx context.Context, c API, queueURL string, max int, visibility time.Duration) ([]Message, error) {
 	var out []Message
 	var held []sqstypes.Message
-	defer func() {
-		// Released even when ctx ended: the messages must not stay hidden.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		for _, m := range held {
-			_, _ = c.ChangeMessageVisibility(rctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
-		}
-	}()
+	defer func() { release(ctx, c, queueURL, held) }()
 	for len(out) < max {
-		got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: int32(min(10, max-len(out))),
-			VisibilityTimeout: int32(visibility / time.Second), WaitTimeSeconds: 1,
-			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
-		})
+		got, err := c.ReceiveMessage(ctx, receiveAll(queueURL, min(10, max-len(out)), visibility))
 		if err != nil {
 			return out, fmt.Errorf("receive from %s: %w", queueURL, err)
 		}
@@ -168,6 +156,26 @@ func Peek(ctx context.Context, c API, queueURL string, max int, visibility time.
 		}
 	}
 	return out, nil
+}
+
+// receiveAll receives up to n messages with every attribute, held for visibility.
+func receiveAll(queueURL string, n int, visibility time.Duration) *sqs.ReceiveMessageInput {
+	return &sqs.ReceiveMessageInput{
+		QueueUrl: aws.String(queueURL), MaxNumberOfMessages: int32(n),
+		VisibilityTimeout: int32(visibility / time.Second), WaitTimeSeconds: 1,
+		MessageAttributeNames:       []string{"All"},
+		MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
+	}
+}
+
+// release makes received messages visible again at once, even when ctx has ended: they must
+// not stay hidden from their readers.
+func release(ctx context.Context, c API, queueURL string, msgs []sqstypes.Message) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	for _, m := range msgs {
+		_, _ = c.ChangeMessageVisibility(rctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
+	}
 }
 
 // Summary counts a listing.
@@ -358,22 +366,11 @@ func Tasks(ctx context.Context, c API, dlqARN string) ([]sqstypes.ListMessageMov
 // made visible again at the end. It returns how many were taken.
 func TakeRefused(ctx context.Context, c API, queueURL string, visibility time.Duration, keep func(Message) error) (int, error) {
 	var held []sqstypes.Message
-	defer func() {
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-		defer cancel()
-		for _, m := range held {
-			_, _ = c.ChangeMessageVisibility(rctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
-		}
-	}()
+	defer func() { release(ctx, c, queueURL, held) }()
 	taken := 0
 	seen := map[string]bool{}
 	for {
-		got, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{
-			QueueUrl: aws.String(queueURL), MaxNumberOfMessages: 10,
-			VisibilityTimeout: int32(visibility / time.Second), WaitTimeSeconds: 1,
-			MessageAttributeNames:       []string{"All"},
-			MessageSystemAttributeNames: []sqstypes.MessageSystemAttributeName{sqstypes.MessageSystemAttributeNameAll},
-		})
+		got, err := c.ReceiveMessage(ctx, receiveAll(queueURL, 10, visibility))
 		if err != nil {
 			return taken, fmt.Errorf("receive from %s: %w", queueURL, err)
 		}
