@@ -99,14 +99,15 @@ func Skip(d []byte, i, depth, maxContainer, maxScalar int) (int, bool) {
 	return Number(d, i)
 }
 
-// skipString steps over the string at d[i]: short strings without escapes (member names, most
-// values) in a loop small enough to inline, the rest through String.
+// skipString steps over the string at d[i]: a string that ends within its first eight bytes
+// without an escape (member names, most values) by one test of those eight bytes at once, the
+// rest through String.
 func skipString(d []byte, i int) (int, bool) {
-	for j := i + 1; j < len(d) && j < i+10; j++ {
-		if c := d[j]; c == '"' {
-			return j + 1, true
-		} else if c == '\\' || c < 0x20 {
-			break
+	if i+9 <= len(d) {
+		if m := special8(binary.LittleEndian.Uint64(d[i+1:])); m != 0 {
+			if j := i + 1 + bits.TrailingZeros64(m)/8; d[j] == '"' {
+				return j + 1, true
+			}
 		}
 	}
 	_, _, next, _, ok := String(d, i)
@@ -236,16 +237,20 @@ func special16(d []byte, i int) (int, bool) {
 		return i, false
 	}
 	for k := 0; k < 2; k++ {
-		w := binary.LittleEndian.Uint64(d[i:])
-		q, b := w^quotes, w^backs
-		// The high bit of a byte is set where it is '"', '\\' or below 0x20 (bytes of 0x80 and
-		// above never set it); only the lowest flagged byte is exact, and it is the one used.
-		if m := (((q - ones) &^ q) | ((b - ones) &^ b) | ((w - spaces) &^ w)) & highs; m != 0 {
+		if m := special8(binary.LittleEndian.Uint64(d[i:])); m != 0 {
 			return i + bits.TrailingZeros64(m)/8, true
 		}
 		i += 8
 	}
 	return i, false
+}
+
+// special8 flags the quotes, backslashes and control characters among the eight bytes of w
+// (little-endian): the high bit of a byte is set where it is '"', '\\' or below 0x20 (bytes of
+// 0x80 and above never set it); only the lowest flagged byte is exact, and it is the one used.
+func special8(w uint64) uint64 {
+	q, b := w^quotes, w^backs
+	return (((q - ones) &^ q) | ((b - ones) &^ b) | ((w - spaces) &^ w)) & highs
 }
 
 // hasControl reports whether b holds a byte below 0x20, which JSON strings may not contain.
