@@ -209,33 +209,6 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 		EndSequenceNumber:   b.batch.EndSequenceNumber,
 		BatchSize:           b.batch.BatchSize,
 	}
-	// The payload of an S3 on-failure object is checked against the range before anything is
-	// emitted; what it lacks of the batch is read back from the stream below.
-	var pl *payload
-	if rec.Payload != nil {
-		start, okStart := new(big.Int).SetString(rng.StartSequenceNumber, 10)
-		end, okEnd := new(big.Int).SetString(rng.EndSequenceNumber, 10)
-		if !okStart || !okEnd {
-			return res, fmt.Errorf("hydrate %s shard %s: range [%s, %s] is not decimal", b.streamARN, rng.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber)
-		}
-		var err error
-		if pl, err = readPayload(rec, b.streamARN, start, end); err != nil {
-			log.Error("failure record refused", slog.String("error", err.Error()))
-			return res, fmt.Errorf("hydrate %s shard %s: %w", b.streamARN, rng.ShardID, err)
-		}
-		for _, r := range pl.records {
-			if err := emitRecord(r); err != nil {
-				return res, err
-			}
-		}
-		if pl.covers(start, end, rng.BatchSize) {
-			log.Info("failure hydrated from its S3 payload", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed))
-			return res, nil
-		}
-		log.Warn("the S3 payload does not cover the failed range; reading the rest back from the stream",
-			slog.Int("payloadRecords", pl.count), slog.Int("batchSize", rng.BatchSize))
-	}
-
 	reader := h.kinesis
 	if rec.StreamType() == failure.StreamTypeDynamoDB {
 		reader = h.dynamodb
@@ -243,35 +216,64 @@ func (h *Hydrator) hydrateRecord(ctx context.Context, rec *failure.Record, desti
 	if reader == nil {
 		return res, fmt.Errorf("hydrate %s shard %s: no %s reader configured", b.streamARN, b.batch.ShardID, rec.StreamType())
 	}
-	emit := emitRecord
-	fromStream := map[string]struct{}{} // stream records read that the payload lacked
-	if pl != nil {
-		emit = func(r streams.Record) error {
-			if pl.has(r.SequenceNumber) {
-				return nil // already emitted from the payload
-			}
-			fromStream[r.SequenceNumber] = struct{}{}
-			return emitRecord(r)
+	// The payload of an S3 on-failure object is checked against the range, then against the
+	// stream (checkPayload), before anything is emitted; what it lacks of the batch comes
+	// from the stream.
+	if rec.Payload != nil {
+		start, okStart := new(big.Int).SetString(rng.StartSequenceNumber, 10)
+		end, okEnd := new(big.Int).SetString(rng.EndSequenceNumber, 10)
+		if !okStart || !okEnd {
+			return res, fmt.Errorf("hydrate %s shard %s: range [%s, %s] is not decimal", b.streamARN, rng.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber)
 		}
+		pl, err := readPayload(rec, b.streamARN, start, end)
+		var checked checkedPayload
+		if err == nil {
+			checked, err = checkPayload(ctx, reader, rng, pl)
+		}
+		if err != nil {
+			if IsRefused(err) {
+				log.Error("failure record refused", slog.String("error", err.Error()))
+			}
+			return res, fmt.Errorf("hydrate %s shard %s: %w", b.streamARN, rng.ShardID, err)
+		}
+		if checked.unverified > 0 {
+			log.Warn("payload records the stream no longer holds were taken from the payload unchecked", slog.Int("unverified", checked.unverified))
+		}
+		for _, r := range append(pl.records, checked.streamOnly...) {
+			if err := emitRecord(r); err != nil {
+				return res, err
+			}
+		}
+		if err := h.emitMissing(ctx, &res, b, checked.missing, sink, log); err != nil {
+			return res, err
+		}
+		log.Info("failure hydrated from its S3 payload", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed),
+			slog.Int("fromStream", len(checked.streamOnly)), slog.Int("unverified", checked.unverified))
+		return res, nil
 	}
-	report, err := reader.Read(ctx, rng, emit)
+
+	report, err := reader.Read(ctx, rng, emitRecord)
 	if err != nil {
 		return res, fmt.Errorf("read %s shard %s [%s, %s]: %w", b.streamARN, b.batch.ShardID, rng.StartSequenceNumber, rng.EndSequenceNumber, err)
 	}
-	missing := report.Missing
-	if pl != nil {
-		missing = payloadShortfall(report, pl, len(fromStream), rng)
+	if err := h.emitMissing(ctx, &res, b, report.Missing, sink, log); err != nil {
+		return res, err
 	}
+	log.Info("failure hydrated from the stream", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed), slog.Int("streamRecords", report.StreamRecords))
+	return res, nil
+}
+
+// emitMissing emits a RecordHydrationFailed for each part of the range that could not be had.
+func (h *Hydrator) emitMissing(ctx context.Context, res *Result, b *builder, missing []streams.Missing, sink Sink, log *slog.Logger) error {
 	for _, m := range missing {
 		res.Missing = append(res.Missing, m)
 		res.Failed++
 		log.Warn("records missing from the stream", slog.String("from", m.StartSequenceNumber), slog.String("to", m.EndSequenceNumber), slog.Int("count", m.Count), slog.String("reason", m.Reason), slog.String("detail", m.Detail))
 		if err := sink.Emit(ctx, b.missing(m)); err != nil {
-			return res, err
+			return err
 		}
 	}
-	log.Info("failure hydrated from the stream", slog.Int("hydrated", res.Hydrated), slog.Int("failed", res.Failed), slog.Int("streamRecords", report.StreamRecords))
-	return res, nil
+	return nil
 }
 
 func recordBytes(r streams.Record) int64 {

@@ -31,6 +31,9 @@ const (
 	RefusedOtherStream  = "payload-other-stream"  // a record's eventSourceARN names another stream
 	RefusedDuplicate    = "payload-duplicate"     // a sequence number appears twice
 	RefusedOverCount    = "payload-over-count"    // more records than the batch size
+	// RefusedNotTheStream: the stream still holds the range, and a payload record is not the
+	// record it holds at that sequence number (other data), or is not there at all.
+	RefusedNotTheStream = "payload-not-the-stream"
 )
 
 // IsRefused reports whether err is (or wraps) a refusal.

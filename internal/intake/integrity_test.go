@@ -4,9 +4,11 @@ package intake_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -318,6 +320,94 @@ func TestIntegrityS3PayloadForeignRecordsAreRefused(t *testing.T) {
 	}
 	if evs := failuretest.ForStream(h.drain(), b.StreamARN); len(evs) != 0 {
 		t.Fatalf("%d events of refused failure records reached the bus", len(evs))
+	}
+}
+
+// TestAttackS3PayloadThatIsNotTheStream (issue 9, item 6, the S3 path): a consumer role may
+// write failure objects only under its own mapping's prefix, for its own stream; but it could
+// still make up the records' data, which `hydrant redrive` would then put on the stream. While
+// the stream holds the range, every payload record must be the stream's own: other data,
+// another partition key or a sequence number the stream never had refuse the whole object,
+// and nothing of it is published. What the stream no longer has (here: a deleted stream) is
+// taken from the payload, the reason the S3 destination exists.
+func TestAttackS3PayloadThatIsNotTheStream(t *testing.T) {
+	h := newHarness(t, harnessOptions{})
+	data := [][]byte{[]byte(`{"amount":10}`), []byte(`{"amount":20}`), []byte(`{"amount":30}`)}
+	b := failuretest.PutKinesis(t, h.ep, data)
+	whole := b.S3ObjectJSON(t, 0, 2)
+	kinesisOf := func(r map[string]any) map[string]any { return r["kinesis"].(map[string]any) }
+	never := new(big.Int)
+	never.SetString(b.Seqs[1], 10)
+	never.Add(never, big.NewInt(1)) // inside the range, between two records the stream holds
+	for _, tc := range []struct {
+		name   string
+		object string
+	}{
+		{"other data", rewritePayload(t, whole, func(i int, r map[string]any) bool {
+			if i == 1 {
+				kinesisOf(r)["data"] = base64.StdEncoding.EncodeToString([]byte(`{"amount":20000}`))
+			}
+			return true
+		})},
+		{"another partition key", rewritePayload(t, whole, func(i int, r map[string]any) bool {
+			if i == 2 {
+				kinesisOf(r)["partitionKey"] = "someone-else"
+			}
+			return true
+		})},
+		{"a record the stream never had", rewritePayload(t, whole, func(i int, r map[string]any) bool {
+			if i == 1 {
+				kinesisOf(r)["sequenceNumber"] = never.String()
+				r["eventID"] = b.ShardID + ":" + never.String()
+			}
+			return true
+		})},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			msg, err := failure.Parse([]byte(tc.object))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sink := &countingSink{}
+			_, err = h.svc.Hydrator.Hydrate(context.Background(), msg, sink)
+			var refused *hydrate.RefusedError
+			if !errors.As(err, &refused) || refused.Reason != hydrate.RefusedNotTheStream {
+				t.Fatalf("err = %v, want a refusal %s", err, hydrate.RefusedNotTheStream)
+			}
+			if sink.n != 0 {
+				t.Fatalf("%d events emitted from a payload that is not the stream", sink.n)
+			}
+		})
+	}
+	if evs := failuretest.ForStream(h.drain(), b.StreamARN); len(evs) != 0 {
+		t.Fatalf("%d events of refused payloads reached the bus", len(evs))
+	}
+
+	// The genuine payload is the stream's: all three records, hydrated.
+	genuine := newHarness(t, harnessOptions{})
+	if resp := genuine.invoke(whole); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("the genuine payload failed: %+v", resp.BatchItemFailures)
+	}
+	if got := hydrated(t, failuretest.ForStream(genuine.drain(), b.StreamARN)); len(got) != 3 {
+		t.Fatalf("%d records hydrated from the genuine payload, want 3", len(got))
+	}
+
+	// The stream is gone: the payload cannot be checked, and is what is left of the records.
+	var proxy *faultproxy.Proxy
+	deleted := newHarness(t, harnessOptions{frontKinesis: func(t *testing.T, kinesisURL string) string {
+		p, url := faultproxy.Start(t, kinesisURL)
+		proxy = p
+		return url
+	}})
+	name := b.StreamARN[strings.LastIndex(b.StreamARN, "/")+1:]
+	proxy.Fail("GetShardIterator", 0, faultproxy.AWSError{StatusCode: 400, Code: "ResourceNotFoundException",
+		Message: fmt.Sprintf("Stream %s under account 000000000000 not found.", name)})
+	if resp := deleted.invoke(whole); len(resp.BatchItemFailures) != 0 {
+		t.Fatalf("the payload of a deleted stream failed: %+v", resp.BatchItemFailures)
+	}
+	got := hydrated(t, failuretest.ForStream(deleted.drain(), b.StreamARN))
+	if len(got) != 3 || string(got[2].Kinesis.Data) != string(data[2]) {
+		t.Fatalf("%d records hydrated from the payload of a deleted stream, want its 3", len(got))
 	}
 }
 
