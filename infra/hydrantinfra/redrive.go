@@ -30,14 +30,20 @@ type RedriveOperatorArgs struct {
 	// BucketKeyArn is the buckets' customer-managed key (Router.BucketKeyArn); nil when the
 	// buckets use SSE-S3.
 	BucketKeyArn pulumi.StringInput
+	// IntakeDLQArn and IntakeQueueArn, when given, let the role run `hydrant intake-dlq`: read
+	// the intake DLQ, take refused records out of it, and move its messages back to the intake
+	// queue with a message move task (SQS's redrive permissions: the task's actions, receive and
+	// delete on the DLQ, send on the destination).
+	IntakeDLQArn   pulumi.StringInput
+	IntakeQueueArn pulumi.StringInput
 	// Functions are the consumer functions' ARNs, Streams the Kinesis streams' ARNs.
 	Functions []pulumi.StringInput
 	Streams   []pulumi.StringInput
 	Tags      map[string]string
 }
 
-// RedriveOperator is the role an operator assumes to run `hydrant redrive` on a deployed
-// stack, with exactly the permissions a redrive needs.
+// RedriveOperator is the role an operator assumes to run `hydrant redrive` and `hydrant
+// intake-dlq` on a deployed stack, with exactly the permissions they need.
 type RedriveOperator struct {
 	pulumi.ResourceState
 
@@ -67,7 +73,7 @@ func NewRedriveOperator(ctx *pulumi.Context, name string, args *RedriveOperatorA
 	}
 	role, err := iam.NewRole(ctx, name+"-role", &iam.RoleArgs{
 		AssumeRolePolicy: operatorTrustPolicy(principals),
-		Description:      pulumi.String("Hydrant redrive: read hydrated records from queues and the archive, send them to the consumers"),
+		Description:      pulumi.String("Hydrant redrive: read hydrated records from queues and the archive, send them to the consumers; move the intake DLQ back"),
 		Tags:             pulumi.ToStringMap(args.Tags),
 	}, p)
 	if err != nil {
@@ -98,6 +104,14 @@ func NewRedriveOperator(ctx *pulumi.Context, name string, args *RedriveOperatorA
 	}
 	if len(args.Streams) > 0 {
 		stmts = append(stmts, statement{sid: "PutBackOnStreams", actions: []string{"kinesis:PutRecords"}, resources: args.Streams})
+	}
+	if args.IntakeDLQArn != nil && args.IntakeQueueArn != nil {
+		stmts = append(stmts,
+			statement{sid: "IntakeDLQ", actions: []string{
+				"sqs:GetQueueAttributes", "sqs:ListDeadLetterSourceQueues", "sqs:ReceiveMessage", "sqs:ChangeMessageVisibility", "sqs:DeleteMessage",
+				"sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask",
+			}, resources: inputs(args.IntakeDLQArn)},
+			statement{sid: "MoveBackToIntake", actions: []string{"sqs:GetQueueAttributes", "sqs:SendMessage"}, resources: inputs(args.IntakeQueueArn)})
 	}
 	if _, err := iam.NewRolePolicy(ctx, name+"-policy", &iam.RolePolicyArgs{Role: role.Name, Policy: policyJSON(stmts...)}, p); err != nil {
 		return nil, fmt.Errorf("redrive operator %s: policy: %w", name, err)

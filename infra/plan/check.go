@@ -69,8 +69,8 @@ var WildcardActions = []string{"dynamodb:ListStreams", "lambda:ListEventSourceMa
 // TypeRedriveOperator is the component of the role `hydrant redrive` runs as.
 const TypeRedriveOperator = "hydrant:index:RedriveOperator"
 
-// RedriveActions are every action `hydrant redrive` calls: the redrive operator's policy
-// allows these and nothing else.
+// RedriveActions are every action `hydrant redrive` and `hydrant intake-dlq` call: the redrive
+// operator's policy allows these and nothing else.
 var RedriveActions = []string{
 	// read the source queues, delete what was redriven, release what was not
 	"sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility",
@@ -82,22 +82,70 @@ var RedriveActions = []string{
 	"lambda:InvokeFunction", "lambda:ListEventSourceMappings",
 	// put records back on a Kinesis stream
 	"kinesis:PutRecords",
+	// hydrant intake-dlq: check the intake DLQ and its source, move its messages back to the
+	// intake queue with a message move task (which needs send on the destination)
+	"sqs:GetQueueAttributes", "sqs:ListDeadLetterSourceQueues",
+	"sqs:StartMessageMoveTask", "sqs:ListMessageMoveTasks", "sqs:CancelMessageMoveTask",
+	// a move task sends to its destination as the operator: sqs:SendMessage is allowed only on
+	// a queue whose dead-letter queue the same policy may move back (checkRedrivePolicy)
 }
 
 // checkRedrivePolicy: the redrive operator may do what a redrive does, and no more.
-func checkRedrivePolicy(r Resource, add func(Resource, string, ...any)) {
+func checkRedrivePolicy(p Plan, r Resource, add func(Resource, string, ...any)) {
 	stmts, err := parseStatements(str(r.Inputs, "policy"))
 	if err != nil {
 		add(r, "redrive operator policy does not parse: %v", err)
 		return
 	}
+	movable := map[string]bool{} // the DLQs the policy may move back
 	for _, st := range stmts {
-		for _, a := range oneOrMany(st.Action) {
-			if st.Effect == "Allow" && !slices.Contains(RedriveActions, a) {
-				add(r, "redrive operator policy statement %s allows %s, which a redrive does not need", st.Sid, a)
+		if st.Effect == "Allow" && slices.Contains(oneOrMany(st.Action), "sqs:StartMessageMoveTask") {
+			for _, res := range oneOrMany(st.Resource) {
+				movable[res] = true
 			}
 		}
 	}
+	for _, st := range stmts {
+		for _, a := range oneOrMany(st.Action) {
+			if st.Effect != "Allow" || slices.Contains(RedriveActions, a) {
+				continue
+			}
+			if a == "sqs:SendMessage" && sendsOnlyToMoveDestinations(p, oneOrMany(st.Resource), movable) {
+				continue
+			}
+			add(r, "redrive operator policy statement %s allows %s, which a redrive does not need", st.Sid, a)
+		}
+	}
+}
+
+// sendsOnlyToMoveDestinations reports whether every resource is a queue of the plan whose
+// redrive policy names a DLQ the operator may move back: the destination of hydrant
+// intake-dlq's move task, to which the task sends as the operator.
+func sendsOnlyToMoveDestinations(p Plan, resources []string, movable map[string]bool) bool {
+	if len(resources) == 0 {
+		return false
+	}
+	for _, res := range resources {
+		a, err := arn.Parse(res)
+		if err != nil || a.Service != "sqs" {
+			return false
+		}
+		ok := false
+		for _, q := range p.Resources {
+			// A queue's plan ID is its URL, which ends in account/name.
+			if q.Type != typeQueue || !strings.HasSuffix(q.ID, "/"+a.AccountID+"/"+a.Resource) {
+				continue
+			}
+			var rp struct {
+				DeadLetterTargetArn string `json:"deadLetterTargetArn"`
+			}
+			ok = json.Unmarshal([]byte(str(q.Inputs, "redrivePolicy")), &rp) == nil && movable[rp.DeadLetterTargetArn]
+		}
+		if !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // Check returns every violation of the rules the plan must follow, in plan order:
@@ -166,7 +214,7 @@ func (p Plan) Check() []Violation {
 			}
 		case typeRolePolicy:
 			if _, ok := p.Find(TypeRedriveOperator, r.Parent); ok {
-				checkRedrivePolicy(r, add)
+				checkRedrivePolicy(p, r, add)
 			}
 		case typeESM:
 			src := str(r.Inputs, "eventSourceArn")

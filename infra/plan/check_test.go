@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -131,6 +132,44 @@ func TestCheckFindsEachViolation(t *testing.T) {
 			v := p.Check()
 			if len(v) != 1 || !strings.Contains(v[0].String(), tc.want) {
 				t.Fatalf("violations %v, want exactly one mentioning %q", v, tc.want)
+			}
+		})
+	}
+}
+
+// The redrive operator may send only where hydrant intake-dlq's move task sends as it: to a
+// queue whose dead-letter queue the same policy may move back (sqs:StartMessageMoveTask).
+func TestRedriveOperatorSendsOnlyToAMoveDestination(t *testing.T) {
+	const intakeDLQ = "arn:aws:sqs:us-east-1:1:intake-dlq"
+	move := `{"Sid":"IntakeDLQ","Effect":"Allow","Action":["sqs:StartMessageMoveTask","sqs:ReceiveMessage"],"Resource":["%s"]}`
+	send := `{"Sid":"MoveBackToIntake","Effect":"Allow","Action":["sqs:SendMessage"],"Resource":["%s"]}`
+	for _, tc := range []struct {
+		name, policy string
+		ok           bool
+	}{
+		{"to the queue whose DLQ it moves", fmt.Sprintf(`{"Statement":[`+move+`,`+send+`]}`, intakeDLQ, "arn:aws:sqs:us-east-1:1:intake"), true},
+		{"without the move task", fmt.Sprintf(`{"Statement":[`+send+`]}`, "arn:aws:sqs:us-east-1:1:intake"), false},
+		{"moving another DLQ", fmt.Sprintf(`{"Statement":[`+move+`,`+send+`]}`, "arn:aws:sqs:us-east-1:1:other-dlq", "arn:aws:sqs:us-east-1:1:intake"), false},
+		{"to a queue that is no DLQ's source", fmt.Sprintf(`{"Statement":[`+move+`,`+send+`]}`, intakeDLQ, "arn:aws:sqs:us-east-1:1:q"), false},
+		{"to every queue", fmt.Sprintf(`{"Statement":[`+move+`,`+send+`]}`, intakeDLQ, "*"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := good()
+			p.Resources = append(p.Resources, Resource{Type: typeQueue, Name: "intake", ID: "https://sqs.us-east-1.amazonaws.com/1/intake",
+				Inputs: map[string]any{"redrivePolicy": `{"deadLetterTargetArn":"` + intakeDLQ + `","maxReceiveCount":5}`}})
+			for i := range p.Resources {
+				if p.Resources[i].Name == "redrive-policy" {
+					p.Resources[i].Inputs["policy"] = tc.policy
+				}
+			}
+			var got []string
+			for _, v := range p.Check() {
+				if strings.Contains(v.Rule, "redrive operator") {
+					got = append(got, v.String())
+				}
+			}
+			if tc.ok && len(got) != 0 || !tc.ok && (len(got) != 1 || !strings.Contains(got[0], "statement MoveBackToIntake allows sqs:SendMessage")) {
+				t.Errorf("violations %v; want none when the send is a move's destination, else one naming the statement (destination: %v)", got, tc.ok)
 			}
 		})
 	}

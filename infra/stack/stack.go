@@ -443,6 +443,8 @@ func deployRedriveOperator(ctx *pulumi.Context, cfg *Config, router *hydrantinfr
 		Queues:              queues,
 		ArchiveBucketArn:    pulumi.Sprintf("arn:aws:s3:::%s", router.ArchiveBucketName),
 		ClaimCheckBucketArn: pulumi.Sprintf("arn:aws:s3:::%s", router.ClaimCheckBucketName),
+		IntakeDLQArn:        router.IntakeDLQArn,
+		IntakeQueueArn:      router.IntakeQueueArn,
 		Tags:                tags,
 	}
 	if cfg.Router.Encryption.Buckets != "" {

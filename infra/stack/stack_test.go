@@ -345,7 +345,8 @@ func TestEncryptionConfigReachesTheStack(t *testing.T) {
 
 // The redrive operator of the demo stack may read exactly the stack's queues (the catch-all
 // queue, the teams' queues, every target's DLQ), the archive and the claim-check objects, and
-// may invoke exactly the consumers and put on exactly the Kinesis stream.
+// may invoke exactly the consumers and put on exactly the Kinesis stream; for hydrant
+// intake-dlq it may read and move the intake DLQ and send only to the intake queue.
 func TestDemoStackRedriveOperator(t *testing.T) {
 	p := runStack(t, "demo")
 	find(t, p, plan.TypeRedriveOperator, "hydrant-redrive")
@@ -384,6 +385,9 @@ func TestDemoStackRedriveOperator(t *testing.T) {
 		"InvokeConsumers":      {"arn:aws:lambda:us-east-1:123456789012:function:demo-orders-consumer", "arn:aws:lambda:us-east-1:123456789012:function:demo-users-consumer"},
 		"ReadBatchSizes":       {"*"},
 		"PutBackOnStreams":     {"arn:aws:kinesis:us-east-1:123456789012:stream/demo-orders"},
+		// hydrant intake-dlq: the intake DLQ, and sending back to the intake queue only
+		"IntakeDLQ":        {"arn:aws:sqs:us-east-1:123456789012:hydrant-intake-dlq"},
+		"MoveBackToIntake": {"arn:aws:sqs:us-east-1:123456789012:hydrant-intake"},
 	}
 	for sid, res := range want {
 		if !reflect.DeepEqual(got[sid], res) {
