@@ -142,17 +142,25 @@ func Peek(ctx context.Context, c API, queueURL string, max int, visibility time.
 	var out []Message
 	var held []sqstypes.Message
 	defer func() { release(ctx, c, queueURL, held) }()
+	// A long listing outlives the visibility of what it received first: a message seen again
+	// is counted once, and a receive that brings only such messages ends the listing.
+	seen := map[string]bool{}
 	for len(out) < max {
 		got, err := c.ReceiveMessage(ctx, receiveAll(queueURL, min(10, max-len(out)), visibility))
 		if err != nil {
 			return out, fmt.Errorf("receive from %s: %w", queueURL, err)
 		}
-		if len(got.Messages) == 0 {
-			break
-		}
 		held = append(held, got.Messages...)
+		fresh := 0
 		for _, m := range got.Messages {
-			out = append(out, Describe(m))
+			if id := aws.ToString(m.MessageId); !seen[id] {
+				seen[id] = true
+				fresh++
+				out = append(out, Describe(m))
+			}
+		}
+		if fresh == 0 {
+			break
 		}
 	}
 	return out, nil
