@@ -33,6 +33,7 @@ type fixableConsumer struct {
 	mu        sync.Mutex
 	fixed     bool
 	processed []string
+	stream    string // the stream its event source mapping reads
 }
 
 func (c *fixableConsumer) Invoke(_ context.Context, _ string, payload []byte) ([]byte, error) {
@@ -57,7 +58,15 @@ func (c *fixableConsumer) Exists(name string) (string, bool) {
 	return "arn:aws:lambda:us-east-1:000000000000:function:" + name, name == "orders-consumer"
 }
 
-func (c *fixableConsumer) EventSourceMappings(string, string) []lambdaapi.Mapping { return nil }
+// EventSourceMappings is its one mapping, on its stream: redrive hands a function only the
+// records of the streams it consumes.
+func (c *fixableConsumer) EventSourceMappings(_, source string) []lambdaapi.Mapping {
+	if source != "" && source != c.stream {
+		return nil
+	}
+	return []lambdaapi.Mapping{{UUID: "m-orders", EventSourceArn: c.stream, State: "Enabled",
+		FunctionArn: "arn:aws:lambda:us-east-1:000000000000:function:orders-consumer"}}
+}
 
 // The journey end to end: records hydrated by `hydrant hydrate` sit in a team's queue; the
 // consumer still fails the poison one, so `hydrant redrive` exits 3 and leaves it (and the
@@ -95,7 +104,7 @@ func TestRedriveCommandFromHydrateToFixedConsumer(t *testing.T) {
 	}
 	waitQueueDepth(t, sqsc, url, 3)
 
-	fn := &fixableConsumer{}
+	fn := &fixableConsumer{stream: b.StreamARN}
 	srv := httptest.NewServer(lambdaapi.New(fn, nil))
 	defer srv.Close()
 	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)

@@ -30,25 +30,70 @@ type FunctionAPI interface {
 	ListEventSourceMappings(ctx context.Context, in *lambda.ListEventSourceMappingsInput, optFns ...func(*lambda.Options)) (*lambda.ListEventSourceMappingsOutput, error)
 }
 
+// Reasons a destination refuses a record (Report.Skipped): the record stays in its source.
+const (
+	// ReasonNoMapping: the function has no event source mapping for the record's stream, so it
+	// is not that stream's consumer (a shared queue holds other teams' records too).
+	ReasonNoMapping = "the function has no event source mapping for the record's stream (not its consumer)"
+	// ReasonOtherStream: a record goes back onto its own stream only, never onto another one
+	// whose consumers would read it.
+	ReasonOtherStream = "a record of another stream cannot be put on the destination stream"
+)
+
 // FunctionDestination invokes the consumer function with the event its event source mapping
-// would have sent: {"Records": [...]} of one shard, in order.
+// would have sent: {"Records": [...]} of one shard, in order. It takes only the records of
+// the streams the function's mappings read.
 type FunctionDestination struct {
 	client FunctionAPI
 	name   string
 	// BatchSize, when set, overrides the batch size read from the function's mapping.
 	BatchSize int
-	sizes     map[string]int
+	mappings  map[string]mapping
+}
+
+// mapping is what the function's event source mappings say of one stream.
+type mapping struct {
+	batchSize int    // the mapping's batch size; 0 when it did not say
+	refused   string // why the function does not take the stream's records; "" when it does
 }
 
 // NewFunctionDestination invokes the function name (a name or an ARN).
 func NewFunctionDestination(client FunctionAPI, name string) *FunctionDestination {
-	return &FunctionDestination{client: client, name: name, sizes: map[string]int{}}
+	return &FunctionDestination{client: client, name: name, mappings: map[string]mapping{}}
 }
 
 func (f *FunctionDestination) String() string { return "function:" + f.name }
 
-// Accepts takes every hydrated record.
-func (f *FunctionDestination) Accepts(*Record) (bool, string) { return true, "" }
+// mapping reads (once per stream) the function's event source mappings for the stream. A
+// function that has none is not the stream's consumer; when they cannot be read, the records
+// are not sent either (they stay in the source, the reason in the report).
+func (f *FunctionDestination) mapping(ctx context.Context, streamARN string) mapping {
+	if m, ok := f.mappings[streamARN]; ok {
+		return m
+	}
+	var m mapping
+	out, err := f.client.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(f.name), EventSourceArn: aws.String(streamARN)})
+	switch {
+	case err != nil:
+		m.refused = fmt.Sprintf("the function's event source mappings could not be read (lambda:ListEventSourceMappings): %v", err)
+	case len(out.EventSourceMappings) == 0:
+		m.refused = ReasonNoMapping
+	default:
+		m.batchSize = int(aws.ToInt32(out.EventSourceMappings[0].BatchSize))
+	}
+	if err == nil || ctx.Err() == nil {
+		f.mappings[streamARN] = m
+	}
+	return m
+}
+
+// Accepts takes the records of the streams the function has an event source mapping for.
+func (f *FunctionDestination) Accepts(ctx context.Context, r *Record) (bool, string) {
+	if m := f.mapping(ctx, r.Detail.StreamARN); m.refused != "" {
+		return false, m.refused
+	}
+	return true, ""
+}
 
 // BatchLimit is the batch size of the function's mapping for the stream (or BatchSize, or
 // the default), and Lambda's payload limit.
@@ -56,16 +101,10 @@ func (f *FunctionDestination) BatchLimit(ctx context.Context, streamARN string) 
 	if f.BatchSize > 0 {
 		return f.BatchSize, MaxInvokePayload
 	}
-	if n, ok := f.sizes[streamARN]; ok {
-		return n, MaxInvokePayload
+	if m := f.mapping(ctx, streamARN); m.batchSize > 0 {
+		return m.batchSize, MaxInvokePayload
 	}
-	n := DefaultBatchSize
-	out, err := f.client.ListEventSourceMappings(ctx, &lambda.ListEventSourceMappingsInput{FunctionName: aws.String(f.name), EventSourceArn: aws.String(streamARN)})
-	if err == nil && len(out.EventSourceMappings) > 0 && aws.ToInt32(out.EventSourceMappings[0].BatchSize) > 0 {
-		n = int(aws.ToInt32(out.EventSourceMappings[0].BatchSize))
-	}
-	f.sizes[streamARN] = n
-	return n, MaxInvokePayload
+	return DefaultBatchSize, MaxInvokePayload
 }
 
 // Deliver invokes the function synchronously. A function error fails the first record (the
@@ -160,10 +199,13 @@ func NewStreamDestination(client StreamAPI, streamARN string) *StreamDestination
 
 func (s *StreamDestination) String() string { return "stream:" + s.streamARN }
 
-// Accepts takes Kinesis records only.
-func (s *StreamDestination) Accepts(r *Record) (bool, string) {
+// Accepts takes the Kinesis records of its own stream only.
+func (s *StreamDestination) Accepts(_ context.Context, r *Record) (bool, string) {
 	if r.Detail.StreamType != hydrantevent.StreamTypeKinesis || r.Detail.Kinesis == nil {
 		return false, "a " + r.Detail.StreamType + " record cannot be put on a Kinesis stream"
+	}
+	if r.Detail.StreamARN != s.streamARN {
+		return false, ReasonOtherStream
 	}
 	return true, ""
 }

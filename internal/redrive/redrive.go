@@ -55,8 +55,10 @@ type Destination interface {
 	// BatchLimit is the most records, and payload bytes, one Deliver call takes for a stream.
 	BatchLimit(ctx context.Context, streamARN string) (records int, bytes int)
 	// Accepts reports whether the destination can take a record (a Kinesis stream cannot take
-	// a DynamoDB record); the reason is reported for the record it refuses.
-	Accepts(r *Record) (ok bool, reason string)
+	// a DynamoDB record, nor another stream's; a function takes only the records of the
+	// streams it consumes); the reason is reported for the record it refuses, which stays in
+	// its source.
+	Accepts(ctx context.Context, r *Record) (ok bool, reason string)
 	String() string
 }
 
@@ -163,7 +165,7 @@ func (r *runner) run(ctx context.Context) error {
 	var already []*Record
 	for _, rec := range recs {
 		r.report.read(rec)
-		if ok, why := r.dst.Accepts(rec); !ok {
+		if ok, why := r.dst.Accepts(ctx, rec); !ok {
 			r.report.skipRecord(rec, why)
 			continue
 		}

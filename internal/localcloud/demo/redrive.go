@@ -248,11 +248,12 @@ type consumers struct {
 
 func (d *consumers) String() string { return "the streams' consumer functions" }
 
-func (d *consumers) Accepts(r *redrive.Record) (bool, string) {
-	if _, ok := d.byStream[r.Detail.StreamARN]; !ok {
+func (d *consumers) Accepts(ctx context.Context, r *redrive.Record) (bool, string) {
+	fd, ok := d.byStream[r.Detail.StreamARN]
+	if !ok {
 		return false, "no consumer function reads stream " + r.Detail.StreamARN
 	}
-	return true, ""
+	return fd.Accepts(ctx, r)
 }
 
 func (d *consumers) BatchLimit(ctx context.Context, streamARN string) (int, int) {
