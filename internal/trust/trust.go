@@ -192,7 +192,11 @@ const mappingTTL = 5 * time.Minute
 func (p *Policy) admitObject(ctx context.Context, s Stream, batch *failure.BatchInfo, obj failure.ObjectRef) error {
 	where := fmt.Sprintf("s3://%s/%s", obj.Bucket, obj.Key)
 	parts := strings.SplitN(obj.Key, "/", 5)
-	if len(parts) < 5 || parts[0] != "aws" || parts[1] != "lambda" || uuid.Validate(parts[2]) != nil || parts[3] == "" {
+	// Only the UUID as Lambda writes it (lower case, hyphenated): the bucket policy's deny
+	// names that spelling, and S3 keys and policy resources are case-sensitive, so under any
+	// other spelling that uuid.Parse (and perhaps Lambda's lookup) would read as the same
+	// mapping, any consumer role may write (TestAdmitObjectOnlyUnderTheUUIDAsLambdaWritesIt).
+	if len(parts) < 5 || parts[0] != "aws" || parts[1] != "lambda" || !canonicalUUID(parts[2]) || parts[3] == "" {
 		return &hydrate.RefusedError{Reason: RefusedKeyPrefix, Detail: where + " is not under aws/lambda/<mapping UUID>/<shard id>/, where Lambda writes on-failure objects"}
 	}
 	mappingID, shard := parts[2], parts[3]
@@ -220,6 +224,13 @@ func (p *Policy) admitObject(ctx context.Context, s Stream, batch *failure.Batch
 		return &hydrate.RefusedError{Reason: RefusedMapping, Detail: fmt.Sprintf("%s names mapping %s, whose failures go to %q, not this bucket", where, mappingID, m.destination)}
 	}
 	return nil
+}
+
+// canonicalUUID reports whether s is a UUID in its one canonical form, the form Lambda gives
+// a mapping's UUID and writes in the failure object's key.
+func canonicalUUID(s string) bool {
+	u, err := uuid.Parse(s)
+	return err == nil && u.String() == s
 }
 
 // mappingCache remembers, per mapping UUID, the stream it reads and its on-failure bucket.

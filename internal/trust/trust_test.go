@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
+	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
+	"github.com/google/uuid"
 
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
@@ -139,5 +141,44 @@ func TestAdmitObjectWhenLambdaCannotAnswer(t *testing.T) {
 	err = q.Admit(context.Background(), failure.Message{Destination: "s3"}, rec, &failure.ObjectRef{Bucket: "f", Key: "aws/lambda/" + mappingA + "/shardId-0/2026/11/28/x"})
 	if err == nil || errors.As(err, &refused) {
 		t.Fatalf("err = %v, want a retryable error", err)
+	}
+}
+
+// lenientLambda answers GetEventSourceMapping for any spelling of a mapping's UUID that
+// uuid.Parse reads (upper case, braces, urn:uuid:, no hyphens). Whether Lambda does is
+// recorded nowhere we could find; the trust must not depend on it.
+type lenientLambda struct{ stream, bucket, id string }
+
+func (l lenientLambda) GetEventSourceMapping(_ context.Context, in *lambda.GetEventSourceMappingInput, _ ...func(*lambda.Options)) (*lambda.GetEventSourceMappingOutput, error) {
+	if u, err := uuid.Parse(aws.ToString(in.UUID)); err != nil || u.String() != l.id {
+		return nil, &lambdatypes.ResourceNotFoundException{Message: aws.String("The resource you requested does not exist.")}
+	}
+	return &lambda.GetEventSourceMappingOutput{UUID: aws.String(l.id), EventSourceArn: aws.String(l.stream),
+		DestinationConfig: &lambdatypes.DestinationConfig{OnFailure: &lambdatypes.OnFailure{Destination: aws.String("arn:aws:s3:::" + l.bucket)}}}, nil
+}
+
+// The failure bucket's policy keeps aws/lambda/<UUID>/ to the mapping's consumer role for the
+// UUID as Lambda writes it (lower case, hyphenated); a key is case-sensitive in S3 and in the
+// policy's resource match. Another consumer role may write under any other spelling of B's
+// UUID: such a key must be refused before its mapping is looked up, whatever Lambda answers
+// for it, or role A could put an object that claims to be B's mapping's.
+func TestAdmitObjectOnlyUnderTheUUIDAsLambdaWritesIt(t *testing.T) {
+	p, err := trust.Parse(`[{"streamArn":"` + streamB + `","destinations":["s3"]}]`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.VerifyMappingsWith(lenientLambda{stream: streamB, bucket: "f", id: mappingA})
+	rec := &failure.Record{KinesisBatchInfo: &failure.BatchInfo{StreamARN: streamB, ShardID: "shardId-0"}}
+	admit := func(id string) error {
+		return p.Admit(context.Background(), failure.Message{Destination: "s3"}, rec, &failure.ObjectRef{Bucket: "f", Key: "aws/lambda/" + id + "/shardId-0/2026/11/28/x"})
+	}
+	if err := admit(mappingA); err != nil {
+		t.Fatalf("the mapping's own prefix is refused: %v", err)
+	}
+	for _, id := range []string{strings.ToUpper(mappingA), "{" + mappingA + "}", "urn:uuid:" + mappingA, strings.ReplaceAll(mappingA, "-", "")} {
+		var refused *hydrate.RefusedError
+		if err := admit(id); !errors.As(err, &refused) || refused.Reason != trust.RefusedKeyPrefix {
+			t.Errorf("key under aws/lambda/%s/: err = %v, want a refusal %s", id, err, trust.RefusedKeyPrefix)
+		}
 	}
 }
