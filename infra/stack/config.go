@@ -287,6 +287,9 @@ func StreamKindOf(arn string) (hydrantinfra.StreamKind, bool) {
 type validator struct {
 	errs       []error
 	secretKeys []string
+	// inboxes are the teams' inbox bus ARNs, each with the first team that names it: an inbox
+	// is one team's, and no other subscription may deliver to it.
+	inboxes map[string]string
 }
 
 func (v *validator) fail(key, value, reason string) {
@@ -407,6 +410,12 @@ func (v *validator) validate(cfg *Config) {
 	}
 
 	teams := map[string]bool{}
+	v.inboxes = map[string]string{}
+	for _, t := range cfg.Teams {
+		if _, ok := v.inboxes[t.Inbox]; t.Inbox != "" && !ok {
+			v.inboxes[t.Inbox] = t.Name
+		}
+	}
 	for i, t := range cfg.Teams {
 		k := fmt.Sprintf("%s:teams[%d]", Namespace, i)
 		if !teamName.MatchString(t.Name) {
@@ -419,6 +428,9 @@ func (v *validator) validate(cfg *Config) {
 			v.fail(k+".subscriptions", "[]", "a team needs at least one subscription")
 		}
 		if t.Inbox != "" {
+			if owner := v.inboxes[t.Inbox]; owner != t.Name {
+				v.fail(k+".inbox", quote(t.Inbox), "team "+owner+"'s inbox: an inbox is one team's (its rules see every event on it), give this team its own bus")
+			}
 			if !inboxBusArn.MatchString(t.Inbox) {
 				v.fail(k+".inbox", quote(t.Inbox), "not an event bus ARN (arn:aws:events:REGION:ACCOUNT:event-bus/NAME)")
 			}
@@ -532,6 +544,9 @@ func (v *validator) target(k string, t TargetConfig, names map[string]bool) {
 		arnRequired("sns")
 	case hydrantinfra.TargetEventBus:
 		arnRequired("events")
+		if owner, ok := v.inboxes[t.Arn]; ok {
+			v.fail(k+".arn", quote(t.Arn), "team "+owner+"'s inbox: only that team's own subscription delivers there (its rules see every event on it)")
+		}
 	case hydrantinfra.TargetAPIDestination:
 		d := t.APIDestination
 		if d == nil {

@@ -74,6 +74,15 @@ func TestLoadConfigErrorsNameKeyAndValue(t *testing.T) {
 			"hydrant:teams[0].subscriptions", "one subscription"},
 		{"inbox team with a prefix too wide to grant", mapConfig{"hydrant:teams": `[{"name":"p","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[{"prefix":"arn:aws:kinesis:us-east-1:"}]}]}]`},
 			"hydrant:teams[0].subscriptions[0].streams[0].prefix", "name the partition, region and account"},
+		// A careless operator points a same-account team's bus target at another team's inbox,
+		// or gives two teams one inbox: the inbox team's rules (which match everything on it)
+		// would get the other team's streams.
+		{"a bus target that is another team's inbox", mapConfig{"hydrant:teams": `[{"name":"b","subscriptions":[{"name":"m","streams":[` + okStream + `],"targets":[{"name":"t","kind":"eventbus","arn":"arn:aws:events:us-east-1:222233334444:event-bus/p"}]}]},` +
+			`{"name":"p","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[{"arn":"arn:aws:kinesis:us-east-1:123456789012:stream/pay"}]}]}]`},
+			"hydrant:teams[0].subscriptions[0].targets[0].arn", `"arn:aws:events:us-east-1:222233334444:event-bus/p": team p's inbox`},
+		{"one inbox for two teams", mapConfig{"hydrant:teams": `[{"name":"p","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[` + okStream + `]}]},` +
+			`{"name":"r","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[{"arn":"arn:aws:kinesis:us-east-1:123456789012:stream/pay"}]}]}]`},
+			"hydrant:teams[1].inbox", `"arn:aws:events:us-east-1:222233334444:event-bus/p": team p's inbox`},
 		{"detail pattern not an object", mapConfig{"hydrant:teams": `[{"name":"b","subscriptions":[{"name":"m","streams":[` + okStream + `],"detailPattern":[1],"targets":[` + okTarget + `]}]}]`},
 			"hydrant:teams[0].subscriptions[0].detailPattern", `"[1]"`},
 		{"missing secret", mapConfig{"hydrant:teams": team(okStream, `{"name":"w","kind":"apidestination","apiDestination":{"endpoint":"https://x.example","httpMethod":"POST","authorization":"API_KEY","apiKeyName":"k","apiKeySecret":"hookKey"}}`)},
