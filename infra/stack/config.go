@@ -299,6 +299,7 @@ func (v *validator) fail(key, value, reason string) {
 func (v *validator) validate(cfg *Config) {
 	r := cfg.Router
 	k := Namespace + ":router"
+	v.retentions(cfg)
 	if r.ArchiveRetentionDays != nil && *r.ArchiveRetentionDays < 0 {
 		v.fail(k+".archiveRetentionDays", fmt.Sprint(*r.ArchiveRetentionDays), "must be 0 (keep forever) or more")
 	}
@@ -452,6 +453,45 @@ func (v *validator) validate(cfg *Config) {
 	}
 	if o.PeriodSeconds != 0 && (o.PeriodSeconds < 60 || o.PeriodSeconds%60 != 0) {
 		v.fail(Namespace+":operations.periodSeconds", fmt.Sprint(o.PeriodSeconds), "must be a multiple of 60")
+	}
+}
+
+// queueRetentionDays is how long the stack's queues keep a message (SQS's longest retention,
+// which they all use but the catch-all queue): the intake queue and its DLQ (a message's age
+// counts from its first enqueue), the team queues and the target DLQs.
+const queueRetentionDays = 14
+
+// retentions checks that each bucket keeps its objects as long as what refers to them: a
+// failure object's notification waits in the intake queues, an offloaded record's event in
+// the queues and both archives. An object that expires first takes the data with it, and
+// nothing says so until someone redrives or replays the event. A demo stack (minutes, on the
+// local cloud) is held to the archives only.
+func (v *validator) retentions(cfg *Config) {
+	r := cfg.Router
+	k := Namespace + ":router"
+	if d := r.FailureObjectRetentionDays; d > 0 && d < queueRetentionDays && !cfg.Demo.Enabled {
+		v.fail(k+".failureObjectRetentionDays", fmt.Sprint(d), fmt.Sprintf("shorter than the intake queue and its DLQ keep the object's notification (%d days): an object that expires first takes its payload, the only copy of records the stream no longer holds; 0 (keep) or %d and more", queueRetentionDays, queueRetentionDays))
+	}
+	c := r.ClaimCheckRetentionDays
+	if c <= 0 {
+		return
+	}
+	archive := hydrantinfra.DefaultArchiveRetentionDays
+	if r.ArchiveRetentionDays != nil {
+		archive = *r.ArchiveRetentionDays
+	}
+	const why = ": an offloaded record's event would outlive its data; 0 (keep) or at least as long"
+	switch {
+	case r.ArchiveObjectRetentionDays == 0:
+		v.fail(k+".claimCheckRetentionDays", fmt.Sprint(c), "shorter than the S3 archive keeps events (archiveObjectRetentionDays 0, forever)"+why)
+	case c < r.ArchiveObjectRetentionDays:
+		v.fail(k+".claimCheckRetentionDays", fmt.Sprint(c), fmt.Sprintf("shorter than the S3 archive keeps events (archiveObjectRetentionDays %d)", r.ArchiveObjectRetentionDays)+why)
+	case archive == 0:
+		v.fail(k+".claimCheckRetentionDays", fmt.Sprint(c), "shorter than the event archive keeps events for replay (archiveRetentionDays 0, forever)"+why)
+	case c < archive:
+		v.fail(k+".claimCheckRetentionDays", fmt.Sprint(c), fmt.Sprintf("shorter than the event archive keeps events (archiveRetentionDays %d)", archive)+why)
+	case c < queueRetentionDays && !cfg.Demo.Enabled:
+		v.fail(k+".claimCheckRetentionDays", fmt.Sprint(c), fmt.Sprintf("shorter than the queues keep events (%d days: team queues, target DLQs)", queueRetentionDays)+why)
 	}
 }
 

@@ -83,6 +83,19 @@ func TestLoadConfigErrorsNameKeyAndValue(t *testing.T) {
 		{"one inbox for two teams", mapConfig{"hydrant:teams": `[{"name":"p","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[` + okStream + `]}]},` +
 			`{"name":"r","inbox":"arn:aws:events:us-east-1:222233334444:event-bus/p","subscriptions":[{"name":"m","streams":[{"arn":"arn:aws:kinesis:us-east-1:123456789012:stream/pay"}]}]}]`},
 			"hydrant:teams[1].inbox", `"arn:aws:events:us-east-1:222233334444:event-bus/p": team p's inbox`},
+		// An object must outlive what refers to it: an archived or queued event naming an
+		// expired claim-check object has lost its record's data, with no error until someone
+		// replays or redrives it.
+		{"claim-checks expire before the S3 archive's events", mapConfig{"hydrant:router": `{"claimCheckRetentionDays":30,"archiveObjectRetentionDays":365}`},
+			"hydrant:router.claimCheckRetentionDays", "30: shorter than the S3 archive keeps events (archiveObjectRetentionDays 365)"},
+		{"claim-checks expire, the S3 archive keeps events forever", mapConfig{"hydrant:router": `{"claimCheckRetentionDays":30}`},
+			"hydrant:router.claimCheckRetentionDays", "30: shorter than the S3 archive keeps events (archiveObjectRetentionDays 0, forever)"},
+		{"claim-checks expire before the event archive's events", mapConfig{"hydrant:router": `{"claimCheckRetentionDays":20,"archiveObjectRetentionDays":20,"archiveRetentionDays":90}`},
+			"hydrant:router.claimCheckRetentionDays", "20: shorter than the event archive keeps events (archiveRetentionDays 90)"},
+		{"claim-checks expire before the queues' messages", mapConfig{"hydrant:router": `{"claimCheckRetentionDays":7,"archiveObjectRetentionDays":7,"archiveRetentionDays":7}`},
+			"hydrant:router.claimCheckRetentionDays", "7: shorter than the queues keep events (14 days"},
+		{"failure objects expire before their notifications", mapConfig{"hydrant:router": `{"failureObjectRetentionDays":3}`},
+			"hydrant:router.failureObjectRetentionDays", "3: shorter than the intake queue and its DLQ keep"},
 		{"detail pattern not an object", mapConfig{"hydrant:teams": `[{"name":"b","subscriptions":[{"name":"m","streams":[` + okStream + `],"detailPattern":[1],"targets":[` + okTarget + `]}]}]`},
 			"hydrant:teams[0].subscriptions[0].detailPattern", `"[1]"`},
 		{"missing secret", mapConfig{"hydrant:teams": team(okStream, `{"name":"w","kind":"apidestination","apiDestination":{"endpoint":"https://x.example","httpMethod":"POST","authorization":"API_KEY","apiKeyName":"k","apiKeySecret":"hookKey"}}`)},
@@ -150,5 +163,23 @@ func TestSecretsStaySecret(t *testing.T) {
 	}
 	if strings.Contains(string(out), "s3cr3t-value") {
 		t.Error("the plan shows the secret")
+	}
+}
+
+// Retentions that keep every object as long as what refers to it load; so does a demo stack's
+// week (a demo lives minutes, its queues are drained by the demo).
+func TestLoadConfigRetentionsThatKeepTheData(t *testing.T) {
+	for _, router := range []string{
+		`{"claimCheckRetentionDays":365,"archiveObjectRetentionDays":365,"failureObjectRetentionDays":14}`,
+		`{"claimCheckRetentionDays":0,"archiveObjectRetentionDays":365,"archiveRetentionDays":0}`,
+		`{"claimCheckRetentionDays":400,"archiveObjectRetentionDays":365,"archiveRetentionDays":30}`,
+	} {
+		if _, err := stack.LoadConfig(mapConfig{"hydrant:router": router}); err != nil {
+			t.Errorf("%s: %v", router, err)
+		}
+	}
+	demo := mapConfig{"hydrant:demo": `{"enabled":true}`, "hydrant:router": `{"archiveRetentionDays":7,"failureObjectRetentionDays":7,"claimCheckRetentionDays":7,"archiveObjectRetentionDays":7}`}
+	if _, err := stack.LoadConfig(demo); err != nil {
+		t.Errorf("demo stack: %v", err)
 	}
 }
