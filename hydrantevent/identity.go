@@ -25,6 +25,42 @@ func EventID(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64
 	return string(id[:])
 }
 
+// Stamp is a RecordHydrated eventId with the fields it was computed from (RecordStamp), so
+// that CheckStamped can take the eventId of a detail built from it as verified without
+// hashing the same fields a second time. Its fields are unexported: only RecordStamp, which
+// always hashes, makes a stamp that vouches for anything.
+type Stamp struct {
+	id, streamARN, shardID, sequenceNumber string
+	sub                                    int64
+	hasSub                                 bool
+}
+
+// RecordStamp computes EventID(streamARN, shardID, sequenceNumber, subSequenceNumber) and
+// keeps the fields it was computed from.
+func RecordStamp(streamARN, shardID, sequenceNumber string, subSequenceNumber *int64) Stamp {
+	id := eventID(streamARN, shardID, sequenceNumber, subSequenceNumber)
+	s := Stamp{id: string(id[:]), streamARN: streamARN, shardID: shardID, sequenceNumber: sequenceNumber}
+	if subSequenceNumber != nil {
+		s.sub, s.hasSub = *subSequenceNumber, true
+	}
+	return s
+}
+
+// ID is the stamp's eventId (EventID of its fields).
+func (s Stamp) ID() string { return s.id }
+
+// vouchesFor reports whether d holds exactly the stamp's fields and eventId. Comparing the
+// strings is cheap: a detail built from the stamp shares their bytes.
+func (s *Stamp) vouchesFor(d *RecordHydrated) bool {
+	if s.id == "" || d.EventID != s.id || d.StreamARN != s.streamARN || d.ShardID != s.shardID || d.SequenceNumber != s.sequenceNumber {
+		return false
+	}
+	if d.SubSequenceNumber == nil {
+		return !s.hasSub
+	}
+	return s.hasSub && *d.SubSequenceNumber == s.sub
+}
+
 // MissingEventID returns the deterministic identity of a RecordHydrationFailed event, built
 // like EventID from "hydrant.missing.v1", streamARN, shardID and the first and last sequence
 // numbers of the missing range. The reason is left out: the same range reported again is the

@@ -80,9 +80,10 @@ func (b *builder) record(r streams.Record) (Event, error) {
 	} else {
 		d = new(hydrantevent.RecordHydrated)
 	}
+	stamp := hydrantevent.RecordStamp(b.streamARN, b.batch.ShardID, r.SequenceNumber, r.SubSequenceNumber)
 	*d = hydrantevent.RecordHydrated{
 		SchemaVersion:     hydrantevent.SchemaVersion,
-		EventID:           hydrantevent.EventID(b.streamARN, b.batch.ShardID, r.SequenceNumber, r.SubSequenceNumber),
+		EventID:           stamp.ID(),
 		StreamARN:         b.streamARN,
 		StreamType:        b.typ,
 		ShardID:           b.batch.ShardID,
@@ -101,7 +102,9 @@ func (b *builder) record(r streams.Record) (Event, error) {
 		}
 		d.DynamoDB = ddb
 	}
-	return b.event(d), nil
+	e := b.event(d)
+	e.stamp = stamp
+	return e, nil
 }
 
 // missing makes the event for a part of the range that can no longer be read.

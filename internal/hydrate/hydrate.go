@@ -37,6 +37,10 @@ type Event struct {
 	DetailType string              `json:"detail-type"`
 	Resources  []string            `json:"resources"`
 	Detail     hydrantevent.Detail `json:"detail"`
+	// stamp is the eventId the builder computed with the fields it came from, so that the bus
+	// sink's check need not hash them again (hydrantevent.CheckStamped); an Event made
+	// anywhere else has none and is checked in full.
+	stamp hydrantevent.Stamp
 }
 
 // Sink receives the events of a failure, one at a time, so that memory stays bounded by what

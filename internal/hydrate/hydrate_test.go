@@ -129,11 +129,32 @@ func TestAttackEventFailingCheckIsNeverPublished(t *testing.T) {
 	forgedID.EventID = "0123456789abcdef0123456789abcdef"
 	outside := validDetail()
 	outside.SequenceNumber, outside.EventID = "99", hydrantevent.EventID(outside.StreamARN, outside.ShardID, "99", nil)
-	for name, d := range map[string]*hydrantevent.RecordHydrated{"forged eventId": forgedID, "record outside the failed range": outside} {
+	// The builder stamps its events with the eventId it hashed (the sink does not hash it again
+	// when the detail still holds what was hashed); a detail changed after stamping is checked in
+	// full and refused all the same.
+	stamped := validDetail()
+	stamp := hydrantevent.RecordStamp(stamped.StreamARN, stamped.ShardID, stamped.SequenceNumber, nil)
+	forgedAfterStamp := validDetail()
+	forgedAfterStamp.EventID = "0123456789abcdef0123456789abcdef"
+	movedAfterStamp := validDetail()
+	movedAfterStamp.SequenceNumber = "21"
+	cases := map[string]struct {
+		d     *hydrantevent.RecordHydrated
+		stamp hydrantevent.Stamp
+	}{
+		"forged eventId":                                 {d: forgedID},
+		"record outside the failed range":                {d: outside},
+		"eventId forged after the builder stamped it":    {d: forgedAfterStamp, stamp: stamp},
+		"sequence number changed after it was stamped":   {d: movedAfterStamp, stamp: stamp},
+		"another record's stamp and eventId":             {d: func() *hydrantevent.RecordHydrated { d := validDetail(); d.SequenceNumber = "22"; return d }(), stamp: stamp},
+		"outside the failed range, stamped by its maker": {d: outside, stamp: hydrantevent.RecordStamp(outside.StreamARN, outside.ShardID, "99", nil)},
+	}
+	for name, tc := range cases {
+		d := tc.d
 		t.Run(name, func(t *testing.T) {
 			pub := &countingPublisher{}
 			sink := NewBusSink(pub, nil, 10)
-			err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d})
+			err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d, stamp: tc.stamp})
 			var refused *RefusedError
 			if !errors.As(err, &refused) || refused.Reason != RefusedEventCheck {
 				t.Fatalf("err = %v, want a refusal (%s)", err, RefusedEventCheck)
@@ -149,8 +170,11 @@ func TestAttackEventFailingCheckIsNeverPublished(t *testing.T) {
 	if err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: d.DetailType(), Detail: d}); err != nil {
 		t.Fatal(err)
 	}
-	if err := sink.Flush(context.Background()); err != nil || len(pub.entries) != 1 {
-		t.Fatalf("a valid event: published %d (%v), want 1", len(pub.entries), err)
+	if err := sink.Emit(context.Background(), Event{Source: "hydrant", DetailType: stamped.DetailType(), Detail: stamped, stamp: stamp}); err != nil {
+		t.Fatal(err)
+	}
+	if err := sink.Flush(context.Background()); err != nil || len(pub.entries) != 2 {
+		t.Fatalf("two valid events, one stamped: published %d (%v), want 2", len(pub.entries), err)
 	}
 }
 

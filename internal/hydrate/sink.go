@@ -59,9 +59,11 @@ func NewBusSink(pub Publisher, store ObjectStore, flushAt int) *BusSink {
 const RefusedEventCheck = "event-check"
 
 // Emit adds one event, publishing the buffer when it is full. Every event passes
-// hydrantevent.Check first: one that does not is refused, not published.
+// hydrantevent.Check first: one that does not is refused, not published. The eventId of an
+// event the builder made is not hashed a second time when the detail still holds the fields
+// the builder hashed (hydrantevent.CheckStamped, the same verdict).
 func (s *BusSink) Emit(ctx context.Context, e Event) error {
-	if err := hydrantevent.Check(e.Detail); err != nil {
+	if err := hydrantevent.CheckStamped(e.Detail, e.stamp); err != nil {
 		return &RefusedError{Reason: RefusedEventCheck, Detail: err.Error()}
 	}
 	entry, err := s.entry(ctx, e)
