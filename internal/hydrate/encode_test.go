@@ -2,6 +2,7 @@ package hydrate
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"testing"
 	"time"
@@ -92,6 +93,29 @@ func FuzzAppendRaw(f *testing.F) {
 	})
 }
 
+// FuzzAppendBase64: appendBase64 writes what base64.StdEncoding.AppendEncode writes, after
+// whatever dst already holds; the seeds cover every length up to a few words.
+func FuzzAppendBase64(f *testing.F) {
+	for n := range 40 {
+		f.Add([]byte("prefix")[:n%7], bytes.Repeat([]byte{0xFB, 0xEF, 0xBE, 0x00, 0x10, 0x83, 0xFF}, 6)[:n])
+	}
+	var all []byte // every pair of byte values side by side, at every offset mod 3
+	for a := range 256 {
+		for b := 0; b < 256; b += 17 {
+			all = append(all, byte(a), byte(b), byte(a*b))
+		}
+	}
+	f.Add([]byte(nil), all)
+	f.Add([]byte("x"), all[1:])
+	f.Add([]byte("xy"), all[2:])
+	f.Fuzz(func(t *testing.T, dst, src []byte) {
+		want := base64.StdEncoding.AppendEncode(bytes.Clone(dst), src)
+		if got := appendBase64(bytes.Clone(dst), src); !bytes.Equal(got, want) {
+			t.Fatalf("appendBase64(%q, % x) = %q, want %q", dst, src, got, want)
+		}
+	})
+}
+
 // FuzzAppendString: appendString writes what json.Marshal writes for any string.
 func FuzzAppendString(f *testing.F) {
 	f.Add("a<b>&c\"d\\e\n\x01 \u2028 \xff\xfe é")
@@ -140,4 +164,34 @@ func TestDetailEncoderRemembersFailureCorrectly(t *testing.T) {
 	check("timestamp changed", d)
 	check("another detail", cases["failed, carrying its record"])
 	check("back", d)
+}
+
+// TestRawSpecial8FlagsEveryRawSpecialByte: plainRaw may skip a word only when rawSpecial8
+// flags none of its bytes, so every byte rawSpecial marks must be flagged, at any place in a
+// word and whatever its neighbours.
+func TestRawSpecial8FlagsEveryRawSpecialByte(t *testing.T) {
+	for c := range 256 {
+		if !rawSpecial[c] {
+			continue
+		}
+		for _, fill := range []byte{'a', 0x00, 0xFF, '"', '<', 0x21} {
+			for k := range 8 {
+				w := uint64(fill) * lowBits
+				w = w&^(0xFF<<(8*k)) | uint64(c)<<(8*k)
+				if rawSpecial8(w)&(0x80<<(8*k)) == 0 {
+					t.Errorf("byte %#x at %d among %#x: not flagged", c, k, fill)
+				}
+			}
+		}
+	}
+	for _, raw := range []string{`{"a":"b"}`, `{"a":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb "}`, `{"a":"bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb<"}`,
+		`{"a":"ééééééééééééééééé"}`, "{\"a\":\"bbbbbbbbbbbbbbbbbbbbb\u2028\"}", `[1,2,3,4,5,6,7,8,9,10]`, `[1,2,3,4,5,6,7,8,9,10 ]`} {
+		want := true
+		for i := 0; i < len(raw); i++ {
+			want = want && !rawSpecial[raw[i]]
+		}
+		if got := plainRaw([]byte(raw)); got != want {
+			t.Errorf("plainRaw(%q) = %v, want %v", raw, got, want)
+		}
+	}
 }
