@@ -87,12 +87,27 @@ func ordered(aName, a, bName, b string) error {
 	return nil
 }
 
+const (
+	ones  = 0x0101010101010101
+	highs = 0x8080808080808080
+)
+
 // digits returns s without its leading zeros when s is a non-empty run of ASCII digits.
 func digits(s string) (string, bool) {
 	if s == "" {
 		return "", false
 	}
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 { // eight at a time: a sequence number has 20 to 60 digits
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		// A byte below '0' borrows and one above '9' carries into its high bit; one of 0x80
+		// or above has it set already. Digits set none (nothing borrows or carries).
+		if ((w-'0'*ones)|(w+(0x80-'9'-1)*ones)|w)&highs != 0 {
+			return "", false
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] < '0' || s[i] > '9' {
 			return "", false
 		}

@@ -2,6 +2,7 @@ package hydrantevent
 
 import (
 	"math/big"
+	"strings"
 	"testing"
 )
 
@@ -23,6 +24,26 @@ func TestOrderedAgreesWithBigInt(t *testing.T) {
 				t.Errorf("ordered(%q, %q) = %v, want ok %v", a, b, err, want)
 			}
 		}
+	}
+}
+
+// TestDigitsEveryByteEverywhere: digits tests eight bytes at a time; any byte but '0' to '9',
+// at any place of a word or of the tail, makes a string not a run of digits.
+func TestDigitsEveryByteEverywhere(t *testing.T) {
+	for c := range 256 {
+		for _, n := range []int{1, 7, 8, 9, 16, 23, 56} {
+			for k := range n {
+				b := []byte(strings.Repeat("5", n))
+				b[k] = byte(c)
+				_, ok := digits(string(b))
+				if want := c >= '0' && c <= '9'; ok != want {
+					t.Errorf("digits(%q) ok %v, want %v", b, ok, want)
+				}
+			}
+		}
+	}
+	if d, ok := digits("000000000000123"); !ok || d != "123" {
+		t.Errorf(`digits("000000000000123") = %q, %v`, d, ok)
 	}
 }
 
