@@ -14,19 +14,30 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge"
 	"github.com/aws/aws-sdk-go-v2/service/eventbridge/types"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 )
 
 // SerializePutEvents is an eventbridge client option (eventbridge.NewFromConfig(cfg,
 // publish.SerializePutEvents)) that writes PutEvents request bodies in one pass into a buffer
-// sized for them. The SDK's generic serializer grows its buffer as it escapes each detail and
-// then copies it, which made it the largest cost of the hydrate path (BenchmarkHydratePath,
-// docs/benchmarks.md). Requests this writer does not cover (an EndpointId, an entry with Time
-// or TraceHeader, a string that is not UTF-8) and every other operation go to the SDK's own
-// protocol; TestPutEventsBodyIsTheSDKs holds the two bodies equal as JSON.
+// sized for them, reused once the call and its transport are done with it (body.go). The SDK's
+// generic serializer grows its buffer as it escapes each detail and then copies it, which made
+// it the largest cost of the hydrate path (BenchmarkHydratePath, docs/benchmarks.md). Requests
+// this writer does not cover (an EndpointId, an entry with Time or TraceHeader, a string that
+// is not UTF-8) and every other operation go to the SDK's own protocol;
+// TestPutEventsBodyIsTheSDKs holds the two bodies equal as JSON. Apply it once, after any
+// option that sets the client's HTTPClient.
 func SerializePutEvents(o *eventbridge.Options) {
-	if _, done := o.Protocol.(putEventsProtocol); !done && o.Protocol != nil {
-		o.Protocol = putEventsProtocol{ClientProtocol: o.Protocol}
+	if _, done := o.Protocol.(putEventsProtocol); done || o.Protocol == nil {
+		return
+	}
+	pool := &bodyPool{}
+	o.Protocol = putEventsProtocol{ClientProtocol: o.Protocol}
+	if o.HTTPClient != nil {
+		o.HTTPClient = bodyClient{next: o.HTTPClient}
+		o.APIOptions = append(o.APIOptions, func(s *middleware.Stack) error {
+			return s.Initialize.Add(leaseBodies{pool: pool}, middleware.Before)
+		})
 	}
 }
 
@@ -45,7 +56,15 @@ func (p putEventsProtocol) SerializeRequest(ctx context.Context, schema *smithy.
 	}
 	req.Header.Set("X-Amz-Target", "AWSEvents."+schema.ID().Name)
 	req.Header.Set("Content-Type", "application/x-amz-json-1.1")
-	sreq, err := req.SetStream(bytes.NewReader(PutEventsBody(pe)))
+	var body []byte
+	if l := leaseFrom(ctx); l != nil {
+		buf := l.take()
+		*buf = AppendPutEventsBody((*buf)[:0], pe)
+		body = *buf
+	} else {
+		body = PutEventsBody(pe)
+	}
+	sreq, err := req.SetStream(bytes.NewReader(body))
 	if err != nil {
 		return fmt.Errorf("set stream: %w", err)
 	}
@@ -57,6 +76,12 @@ func (p putEventsProtocol) SerializeRequest(ctx context.Context, schema *smithy.
 // for requests it covers (see SerializePutEvents).
 func PutEventsBody(in *eventbridge.PutEventsInput) []byte {
 	return appendPutEvents(make([]byte, 0, putEventsSize(in)), in)
+}
+
+// AppendPutEventsBody is PutEventsBody written into dst's array (from dst[:0]) when it is
+// large enough, so that a caller can reuse one buffer for many bodies.
+func AppendPutEventsBody(dst []byte, in *eventbridge.PutEventsInput) []byte {
+	return appendPutEvents(slices.Grow(dst[:0], putEventsSize(in)), in)
 }
 
 // plainPutEvents reports whether the request holds only what the writer writes.
