@@ -80,6 +80,13 @@ func TestPutEventsBodyIsTheSDKs(t *testing.T) {
 	if o.Protocol != nil {
 		t.Error("an unset protocol must stay unset")
 	}
+	// Applied twice, it wraps the HTTP client and adds its middleware once.
+	twice := eventbridge.New(eventbridge.Options{Region: "eu-west-1", HTTPClient: &http.Client{}}, SerializePutEvents, SerializePutEvents).Options()
+	if c, ok := twice.HTTPClient.(bodyClient); !ok || len(twice.APIOptions) != 1 {
+		t.Errorf("applied twice: HTTP client %T, %d API options; want bodyClient once and one", twice.HTTPClient, len(twice.APIOptions))
+	} else if _, again := c.next.(bodyClient); again {
+		t.Error("applied twice: the HTTP client is wrapped twice")
+	}
 }
 
 func BenchmarkSerializePutEvents(b *testing.B) {
