@@ -1,6 +1,7 @@
 package publish
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -97,7 +98,7 @@ func BenchmarkSerializePutEvents(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		appendPutEvents(make([]byte, 0, putEventsSize(in)), in)
+		appendPutEvents(make([]byte, 0, putEventsSize(in, true)), in)
 	}
 }
 
@@ -105,9 +106,29 @@ func BenchmarkSerializePutEvents(b *testing.B) {
 func TestPutEventsSizeIsExact(t *testing.T) {
 	in := putEventsCases()["hydrant entries"]
 	in.Entries = append(in.Entries[:1], types.PutEventsRequestEntry{Source: aws.String("hydrant"), Detail: aws.String(`{"k":"a\"b\\c` + strings.Repeat(`","x":"y`, 500) + `"}`)})
-	body := appendPutEvents(make([]byte, 0, putEventsSize(in)), in)
-	if len(body) > putEventsSize(in) || putEventsSize(in)-len(body) > 200 {
-		t.Errorf("body %d bytes, sized for %d", len(body), putEventsSize(in))
+	body := appendPutEvents(make([]byte, 0, putEventsSize(in, true)), in)
+	if len(body) > putEventsSize(in, true) || putEventsSize(in, true)-len(body) > 200 {
+		t.Errorf("body %d bytes, sized for %d", len(body), putEventsSize(in, true))
+	}
+}
+
+// AppendPutEventsBody writes PutEventsBody's bytes whatever the buffer holds and however
+// large it is: fresh, holding an old body, or large enough for the body without its escapes
+// only (the escapes grow it).
+func TestAppendPutEventsBodyIsPutEventsBody(t *testing.T) {
+	for name, in := range putEventsCases() {
+		want := PutEventsBody(in)
+		raw := putEventsSize(in, false)
+		for dname, dst := range map[string][]byte{
+			"nil":                      nil,
+			"old body":                 bytes.Repeat([]byte(`"\x`), len(want)),
+			"room for no escapes only": make([]byte, 0, raw),
+			"a byte short of that":     make([]byte, 0, raw-1),
+		} {
+			if got := AppendPutEventsBody(dst, in); !bytes.Equal(got, want) {
+				t.Errorf("%s into %s:\n got %.200s\nwant %.200s", name, dname, got, want)
+			}
+		}
 	}
 }
 
