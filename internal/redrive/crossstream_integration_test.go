@@ -126,3 +126,34 @@ func readStream(t *testing.T, kc *kinesis.Client, stream string, n int) []string
 	}
 	return got
 }
+
+// Two messages that name one record (same eventId: stream, shard, sequence number) but carry
+// different content are not copies of one record: one of them is made up (hydrantevent.Check
+// does not cover the data). Before, the first received was sent and both were deleted, so a
+// made-up copy put in the queue ahead of the genuine one replaced it and the genuine record
+// was gone. Now neither is sent; both stay in the queue, named in the report. Identical
+// copies (EventBridge's at-least-once delivery) are still sent once and deleted together.
+func TestRedriveConflictingCopiesOfARecordStay(t *testing.T) {
+	e := emulators.Get(t)
+	sqsc := e.SQSClient()
+	orders := streamARN("orders")
+	forged := kinesisEvent(t, orders, "shardId-000000000000", 1, "pk", data("forged"), arrival)
+	genuine := kinesisEvent(t, orders, "shardId-000000000000", 1, "pk", data("genuine"), arrival)
+	other := kinesisEvent(t, orders, "shardId-000000000001", 1, "pk", data("b1"), arrival)
+	url := queue(t, sqsc, forged, genuine, other, other)
+	fn := &consumer{}
+	rep, err := redrive.Run(context.Background(), redrive.NewQueueSource(sqsc, url, 5*time.Minute),
+		redrive.NewFunctionDestination(lambdaClient(t, fn), "orders-consumer"), redrive.Options{Journal: journal(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fn.processed(); !slices.Equal(got, []string{`000000000001:{"v":"b1"}`}) {
+		t.Errorf("processed %q, want only the record with no conflicting copy, once", got)
+	}
+	if n := rep.Skipped[redrive.ReasonConflictingCopies]; n != 2 {
+		t.Errorf("skipped %v, want the 2 conflicting copies as %q", rep.Skipped, redrive.ReasonConflictingCopies)
+	}
+	if left := remaining(t, sqsc, url); !slices.Equal(left, []string{`{"v":"forged"}`, `{"v":"genuine"}`}) {
+		t.Errorf("left in the queue %q, want both conflicting copies", left)
+	}
+}

@@ -38,6 +38,9 @@ const (
 	// ReasonOtherStream: a record goes back onto its own stream only, never onto another one
 	// whose consumers would read it.
 	ReasonOtherStream = "a record of another stream cannot be put on the destination stream"
+	// ReasonConflictingCopies: messages name one record (its eventId) with different content;
+	// one of them is made up, so none is sent (Run, before any destination).
+	ReasonConflictingCopies = "copies of one record with different content (one is made up): none sent"
 )
 
 // FunctionDestination invokes the consumer function with the event its event source mapping

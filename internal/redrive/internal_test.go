@@ -1,6 +1,8 @@
 package redrive
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"testing"
@@ -12,7 +14,8 @@ import (
 )
 
 func rec(stream, shard, seq string) *Record {
-	return &Record{Detail: &hydrantevent.RecordHydrated{EventID: shard + "/" + seq, StreamARN: stream, ShardID: shard, SequenceNumber: seq}}
+	return &Record{Detail: &hydrantevent.RecordHydrated{EventID: shard + "/" + seq, StreamARN: stream, ShardID: shard, SequenceNumber: seq,
+		Kinesis: &hydrantevent.KinesisRecord{PartitionKey: "pk", Data: []byte(seq)}}}
 }
 
 // A consumer's partial batch response is read as the event source mapping reads it
@@ -89,12 +92,25 @@ func TestByShardOrdersBySequenceNumber(t *testing.T) {
 func TestDedupeKeepsTheFirstAndItsDuplicates(t *testing.T) {
 	a, b, a2 := rec("s", "sh", "1"), rec("s", "sh", "2"), rec("s", "sh", "1")
 	a.msgIndex, b.msgIndex, a2.msgIndex = 0, 1, 2
-	out := dedupe([]*Record{a, b, a2})
-	if len(out) != 2 || out[0] != a || out[1] != b {
-		t.Fatalf("dedupe = %v", out)
+	out, conflicts := dedupe([]*Record{a, b, a2})
+	if len(out) != 2 || out[0] != a || out[1] != b || len(conflicts) != 0 {
+		t.Fatalf("dedupe = %v, conflicts %v", out, conflicts)
 	}
 	if fmt.Sprint(a.allIndexes()) != "[0 2]" {
 		t.Errorf("first record's messages = %v, want [0 2]", a.allIndexes())
+	}
+}
+
+// Copies of one record that differ in content are none of them kept: one is made up.
+func TestDedupeSetsConflictingCopiesApart(t *testing.T) {
+	a, b, forged := rec("s", "sh", "1"), rec("s", "sh", "2"), rec("s", "sh", "1")
+	forged.Detail.Kinesis.Data = []byte("made up")
+	offloaded := rec("s", "sh", "2")
+	sum := sha256.Sum256(offloaded.Detail.Kinesis.Data)
+	offloaded.Detail.SetOffload(hydrantevent.Offload{Bucket: "c", Key: "k", Size: 1, SHA256: hex.EncodeToString(sum[:])})
+	out, conflicts := dedupe([]*Record{forged, b, a, offloaded})
+	if len(out) != 1 || out[0] != b || len(conflicts) != 2 || conflicts[0] != forged || conflicts[1] != a {
+		t.Fatalf("dedupe = %v, conflicts %v; want b kept (its offloaded copy is the same data) and both copies of 1 apart", out, conflicts)
 	}
 }
 

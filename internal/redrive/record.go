@@ -1,6 +1,9 @@
 package redrive
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math/big"
@@ -24,6 +27,35 @@ type Record struct {
 
 // EventID is the record's deterministic identity (detail.eventId): the journal's key.
 func (r *Record) EventID() string { return r.Detail.EventID }
+
+// sameContent reports whether two copies of a record (same eventId) carry the same record:
+// for Kinesis the partition and explicit hash keys and the data (or its offload's SHA-256, the
+// data's); for DynamoDB the event name, keys and images, or the same offloaded object.
+func (r *Record) sameContent(o *Record) bool {
+	a, b := r.Detail, o.Detail
+	switch {
+	case a.Kinesis != nil && b.Kinesis != nil:
+		return a.Kinesis.PartitionKey == b.Kinesis.PartitionKey && a.Kinesis.ExplicitHashKey == b.Kinesis.ExplicitHashKey &&
+			kinesisDataSum(a) == kinesisDataSum(b)
+	case a.DynamoDB != nil && b.DynamoDB != nil:
+		x, y := a.DynamoDB, b.DynamoDB
+		if a.Offload != nil || b.Offload != nil {
+			return a.Offload != nil && b.Offload != nil && a.Offload.SHA256 == b.Offload.SHA256 &&
+				x.EventName == y.EventName && bytes.Equal(x.Keys, y.Keys)
+		}
+		return x.EventName == y.EventName && bytes.Equal(x.Keys, y.Keys) && bytes.Equal(x.NewImage, y.NewImage) && bytes.Equal(x.OldImage, y.OldImage)
+	}
+	return false
+}
+
+// kinesisDataSum is the hex SHA-256 of a Kinesis record's data: computed, or its offload's.
+func kinesisDataSum(d *hydrantevent.RecordHydrated) string {
+	if d.Offload != nil {
+		return d.Offload.SHA256
+	}
+	sum := sha256.Sum256(d.Kinesis.Data)
+	return hex.EncodeToString(sum[:])
+}
 
 func (r *Record) allIndexes() []int { return append([]int{r.msgIndex}, r.dupIndexes...) }
 

@@ -158,8 +158,16 @@ func (r *runner) run(ctx context.Context) error {
 			recs = append(recs, rec)
 		}
 	}
-	// 2. Duplicates (the same record in two messages) are sent once and deleted together.
-	recs = dedupe(recs)
+	// 2. Duplicates (the same record in two messages) are sent once and deleted together;
+	// copies that disagree on the record's content are not sent, and stay.
+	recs, conflicts := dedupe(recs)
+	for _, rec := range conflicts {
+		r.report.read(rec)
+		r.report.skipRecord(rec, ReasonConflictingCopies)
+	}
+	if len(conflicts) > 0 {
+		r.log.Warn("messages name one record with different content: none of them is sent, all stay in the source", "count", len(conflicts), "eventId", conflicts[0].EventID())
+	}
 	// 3. Records the journal says were accepted before are deleted without sending again.
 	var todo []*Record
 	var already []*Record
@@ -468,17 +476,34 @@ func byShard(recs []*Record) [][]*Record {
 }
 
 // dedupe keeps the first of records with the same eventId; the others' messages are deleted
-// with it.
-func dedupe(recs []*Record) []*Record {
-	seen := map[string]*Record{}
-	out := recs[:0]
+// with it. Records whose copies differ in content (hydrantevent.Check vouches for a record's
+// identity, not its data: one of them is made up) are returned apart, every copy, so that
+// none of them is sent or deleted.
+func dedupe(recs []*Record) (kept, conflicts []*Record) {
+	groups := map[string][]*Record{}
+	var order []string
 	for _, rec := range recs {
-		if first, ok := seen[rec.EventID()]; ok {
-			first.dupIndexes = append(first.dupIndexes, rec.msgIndex)
+		id := rec.EventID()
+		if _, ok := groups[id]; !ok {
+			order = append(order, id)
+		}
+		groups[id] = append(groups[id], rec)
+	}
+	for _, id := range order {
+		g := groups[id]
+		first := g[0]
+		same := true
+		for _, rec := range g[1:] {
+			same = same && rec.sameContent(first)
+		}
+		if !same {
+			conflicts = append(conflicts, g...)
 			continue
 		}
-		seen[rec.EventID()] = rec
-		out = append(out, rec)
+		for _, rec := range g[1:] {
+			first.dupIndexes = append(first.dupIndexes, rec.msgIndex)
+		}
+		kept = append(kept, first)
 	}
-	return out
+	return kept, conflicts
 }
