@@ -110,8 +110,14 @@ type RouterArgs struct {
 	ClaimCheckReaders []ClaimCheckReader
 	// TrustedStreams is the hydrate function's allow-list: a failure record of any other stream,
 	// or through another destination, or (SQS) from another sender, is refused and moved to the
-	// intake DLQ. Nil leaves the function without an allow-list (every stream admitted).
+	// intake DLQ. It is required (an empty list refuses every failure record) unless
+	// AdmitAnyStream is set.
 	TrustedStreams []TrustedStream
+	// AdmitAnyStream leaves the function without an allow-list: every stream's failure records
+	// are admitted, made-up ones included, from anyone who may send to the intake. Only for a
+	// stack without IAM identities to check (the local cloud's demo); never a default, so a
+	// program that forgets TrustedStreams fails instead of deploying an open function.
+	AdmitAnyStream bool
 	// FailureWriters are the mappings that write to the failure bucket (S3 destinations) and
 	// their consumer roles: the bucket's policy then lets each role write under its own
 	// mappings' prefixes only, so that a failure object's key says truly which mapping wrote
@@ -188,6 +194,12 @@ func (a *RouterArgs) validate() error {
 	var errs []error
 	if a.HydrateCode == nil {
 		errs = append(errs, errors.New("HydrateCode is required"))
+	}
+	switch {
+	case a.TrustedStreams == nil && !a.AdmitAnyStream:
+		errs = append(errs, errors.New("TrustedStreams is required: without an allow-list the hydrate function publishes failure records of any stream, made up or not, from anyone who may send to the intake (set AdmitAnyStream only for a stack without IAM, such as the local cloud's demo)"))
+	case a.TrustedStreams != nil && a.AdmitAnyStream:
+		errs = append(errs, errors.New("TrustedStreams and AdmitAnyStream are both set: give one"))
 	}
 	if a.ArchiveRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("ArchiveRetentionDays %d is negative", a.ArchiveRetentionDays))

@@ -18,6 +18,7 @@ func routerArgs() *hydrantinfra.RouterArgs {
 		HydrateCode:          pulumi.NewFileArchive("build/lambda/hydrate.zip"),
 		ReservedConcurrency:  ptr(5),
 		ArchiveRetentionDays: 7,
+		AdmitAnyStream:       true, // as before; TestRouterWithoutAnAllowListIsRefused
 		Schemas: []hydrantinfra.Schema{
 			{Name: "hydrant@RecordHydrated", Description: "one", Content: `{"title":"RecordHydrated"}`},
 			{Name: "hydrant@RecordHydrationFailed", Description: "two", Content: `{"title":"RecordHydrationFailed"}`},

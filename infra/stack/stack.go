@@ -195,6 +195,7 @@ func Deploy(ctx *pulumi.Context, cfg *Config, code Code) (*Deployment, error) {
 		},
 		ClaimCheckReaders: claimCheckReaders(cfg, streamArns),
 		TrustedStreams:    trustedStreams(cfg),
+		AdmitAnyStream:    cfg.Demo.Enabled, // trustedStreams gives a demo stack none
 		FailureWriters:    failureWriters,
 		Schemas:           regSchemas,
 		Tags:              tags,
