@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/hydrant-dev/hydrant/hydrantevent"
@@ -123,7 +124,8 @@ type RouterArgs struct {
 	// mappings' prefixes only, so that a failure object's key says truly which mapping wrote
 	// it. The mappings are created after the Router (they name its bucket): pass a deferred
 	// output (pulumi.DeferredOutput) and resolve it once they exist, as infra/stack does. Nil
-	// leaves every role the bucket admits free to write under any prefix.
+	// leaves every role the bucket admits free to write under any prefix, so it is required
+	// when a trusted stream uses the S3 destination.
 	FailureWriters pulumix.Input[[]FailureWriter]
 	// Encryption chooses customer-managed keys for the bus, the archive, the Firehose stream
 	// and the buckets; the zero value keeps AWS-owned keys.
@@ -200,6 +202,9 @@ func (a *RouterArgs) validate() error {
 		errs = append(errs, errors.New("TrustedStreams is required: without an allow-list the hydrate function publishes failure records of any stream, made up or not, from anyone who may send to the intake (set AdmitAnyStream only for a stack without IAM, such as the local cloud's demo)"))
 	case a.TrustedStreams != nil && a.AdmitAnyStream:
 		errs = append(errs, errors.New("TrustedStreams and AdmitAnyStream are both set: give one"))
+	}
+	if a.FailureWriters == nil && slices.ContainsFunc(a.TrustedStreams, func(s TrustedStream) bool { return s.Destination == DestinationS3 }) {
+		errs = append(errs, errors.New("FailureWriters is required when a trusted stream uses the S3 destination: without them the failure bucket lets any consumer role write under another mapping's prefix, which the hydrate function trusts to name the writer"))
 	}
 	if a.ArchiveRetentionDays < 0 {
 		errs = append(errs, fmt.Errorf("ArchiveRetentionDays %d is negative", a.ArchiveRetentionDays))
