@@ -46,7 +46,17 @@ func endGroup(pgid int) {
 		}
 	}
 	_ = syscall.Kill(-pgid, syscall.SIGKILL)
+	// SIGKILL is delivered asynchronously: wait until the kernel has ended them, so a caller
+	// that checks right after (as TestShellLeavesNoProcessBehind does) sees them gone.
+	deadline := time.Now().Add(killWait)
+	for groupRunning(pgid) && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
 }
+
+// killWait bounds the wait for SIGKILLed processes to end (they end within milliseconds; a
+// loaded machine can take longer to schedule the exit).
+const killWait = 30 * time.Second
 
 // groupRunning says whether a process of group pgid is running (a zombie, killed and waiting
 // for its new parent to reap it, is not).
