@@ -36,7 +36,13 @@ func (s *Services) refuse(ctx context.Context, m events.SQSMessage, refusal *hyd
 		AttrRefusal:       {DataType: aws.String("String"), StringValue: aws.String(refusal.Reason)},
 		AttrRefusalDetail: {DataType: aws.String("String"), StringValue: aws.String(truncate(refusal.Detail, 1024))},
 	}
-	if id := m.Attributes["SenderId"]; id != "" {
+	// A record refused before, moved back to the intake queue and refused again keeps the
+	// sender of its first refusal: that is the evidence (the mover is the new SenderId).
+	id := m.Attributes["SenderId"]
+	if first := m.MessageAttributes[AttrSenderID].StringValue; first != nil && *first != "" {
+		id = *first
+	}
+	if id != "" {
 		attrs[AttrSenderID] = sqstypes.MessageAttributeValue{DataType: aws.String("String"), StringValue: aws.String(id)}
 	}
 	if _, err := s.dlq.SendMessage(ctx, &sqs.SendMessageInput{QueueUrl: aws.String(s.dlqURL), MessageBody: aws.String(m.Body), MessageAttributes: attrs}); err != nil {

@@ -74,7 +74,7 @@ func (h *attackHarness) send(body, senderID string) events.SQSEventResponse {
 
 // refused checks that the message was not failed back (it is handled: moved), that the intake
 // DLQ holds it, unchanged, with the reason, and that the refusal was counted.
-func (h *attackHarness) refused(resp events.SQSEventResponse, body, reason string) {
+func (h *attackHarness) refused(resp events.SQSEventResponse, body, reason string) sqstypes.Message {
 	h.t.Helper()
 	if len(resp.BatchItemFailures) != 0 {
 		h.t.Errorf("a refused record was failed back to SQS (%v) instead of moved to the intake DLQ", resp.BatchItemFailures)
@@ -100,6 +100,7 @@ func (h *attackHarness) refused(resp events.SQSEventResponse, body, reason strin
 	if !strings.Contains(h.metrics.String(), `"MessagesRefused":1`) {
 		h.t.Errorf("MessagesRefused was not counted (the alarm watches it): %s", h.metrics.String())
 	}
+	return m
 }
 
 func attr(m sqstypes.Message, name string) string {
@@ -278,6 +279,30 @@ func bucketOf(t *testing.T, notification string) string {
 		t.Fatalf("not an S3 notification: %v", err)
 	}
 	return n.Records[0].S3.Bucket.Name
+}
+
+// A refused record moved back to the intake queue (hydrant intake-dlq move --include-refused)
+// and refused again keeps the sender of its first refusal in HydrantSenderId: the evidence of
+// who made it up is not replaced by whoever moved it.
+func TestRefusedAgainKeepsTheFirstSender(t *testing.T) {
+	a := failuretest.PutKinesis(t, emulatorsOf(t), [][]byte{[]byte(`{"n":1}`)})
+	b := failuretest.PutKinesis(t, emulatorsOf(t), [][]byte{[]byte(`{"n":2}`)})
+	h := newAttackHarness(t, []trust.Stream{{StreamARN: a.StreamARN, Destinations: []failureDest{"sqs"}, SenderRoleIDs: []string{roleA}}})
+	body := b.FailureJSON(0, 0)
+	m := events.SQSMessage{MessageId: "msg-0", Body: body, EventSource: "aws:sqs",
+		Attributes: map[string]string{"ApproximateReceiveCount": "1", "SenderId": "AROAEXAMPLEMOVER0003:operator"},
+		MessageAttributes: map[string]events.SQSMessageAttribute{
+			intake.AttrRefusal:  {DataType: "String", StringValue: aws.String(trust.RefusedUnknownStream)},
+			intake.AttrSenderID: {DataType: "String", StringValue: aws.String(otherActor)},
+		}}
+	resp, err := h.handler.Handle(context.Background(), events.SQSEvent{Records: []events.SQSMessage{m}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := h.refused(resp, body, trust.RefusedUnknownStream)
+	if sender := attr(got, intake.AttrSenderID); sender != otherActor {
+		t.Errorf("%s = %q after a second refusal, want the first sender %q", intake.AttrSenderID, sender, otherActor)
+	}
 }
 
 // TestAttackSNSAdmitsOnlyConfiguredStreams: SNS deliveries do not identify the publisher (the
