@@ -258,7 +258,20 @@ func intakeDLQMove(ctx context.Context, e env, name, dlq, to string, includeRefu
 	if err := intakedlq.CheckDLQ(ctx, c, dlq, to); err != nil {
 		return awsFailed(ctx, e, name, err)
 	}
-	// A move task moves every message and cannot filter: count the refused ones first.
+	// A move task moves every message and cannot filter: count the refused ones first. A
+	// message in flight (another reader's, or hidden by an interrupted list) cannot be seen,
+	// so it cannot be counted: it might be a refused record the task would move back.
+	if !includeRefused {
+		n, err := intakedlq.InFlight(ctx, c, dlq)
+		if err != nil {
+			return awsFailed(ctx, e, name, err)
+		}
+		if n > 0 {
+			fmt.Fprintf(e.stderr, "%s: %d messages of the DLQ are in flight (received by another reader, or hidden by an interrupted list for up to %s), so they cannot be checked for refused records; nothing moved.\n"+
+				"  Move again once they are visible, or give --include-refused\n", name, n, peekVisibility)
+			return intakeDLQRefused
+		}
+	}
 	msgs, err := intakedlq.Peek(ctx, c, dlq, 100000, peekVisibility)
 	if err != nil {
 		return awsFailed(ctx, e, name, err)

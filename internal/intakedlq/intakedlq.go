@@ -227,6 +227,22 @@ func QueueARN(ctx context.Context, c API, url string) (string, error) {
 	return out.Attributes[string(sqstypes.QueueAttributeNameQueueArn)], nil
 }
 
+// InFlight returns how many of the queue's messages are received and not yet visible again
+// (ApproximateNumberOfMessagesNotVisible): a move task moves them once they are visible, so a
+// count of refused records that could not see them is not the whole count.
+func InFlight(ctx context.Context, c API, url string) (int, error) {
+	name := sqstypes.QueueAttributeNameApproximateNumberOfMessagesNotVisible
+	out, err := c.GetQueueAttributes(ctx, &sqs.GetQueueAttributesInput{QueueUrl: aws.String(url), AttributeNames: []sqstypes.QueueAttributeName{name}})
+	if err != nil {
+		return 0, queueError(url, "count the messages in flight of", err)
+	}
+	n, err := strconv.Atoi(out.Attributes[string(name)])
+	if err != nil {
+		return 0, fmt.Errorf("%s of %s is %q, not a number", name, url, out.Attributes[string(name)])
+	}
+	return n, nil
+}
+
 // Progress is a move task as ListMessageMoveTasks reports it.
 type Progress struct {
 	Status        string `json:"status"` // RUNNING, COMPLETED, CANCELLING, CANCELLED, FAILED

@@ -127,3 +127,23 @@ func TestMoveReportsAFailedTask(t *testing.T) {
 		t.Fatalf("Move with its destination deleted: %+v, %v", p, err)
 	}
 }
+
+// InFlight counts the messages a reader holds: the move command refuses to start while any
+// is in flight, since it cannot check them for refused records.
+func TestInFlightCountsHeldMessages(t *testing.T) {
+	c, dlqURL, _, _, _ := pipe(t, 2)
+	ctx := context.Background()
+	if n, err := intakedlq.InFlight(ctx, c, dlqURL); err != nil || n != 0 {
+		t.Fatalf("InFlight = %d, %v before any receive, want 0", n, err)
+	}
+	out, err := c.ReceiveMessage(ctx, &sqs.ReceiveMessageInput{QueueUrl: aws.String(dlqURL), MaxNumberOfMessages: 1, VisibilityTimeout: 60})
+	if err != nil || len(out.Messages) != 1 {
+		t.Fatalf("receive: %v, %d messages", err, len(out.Messages))
+	}
+	if n, err := intakedlq.InFlight(ctx, c, dlqURL); err != nil || n != 1 {
+		t.Fatalf("InFlight = %d, %v while a reader holds one, want 1", n, err)
+	}
+	if _, err := intakedlq.InFlight(ctx, c, dlqURL+"-missing"); err == nil {
+		t.Fatal("InFlight of a missing queue: no error")
+	}
+}
