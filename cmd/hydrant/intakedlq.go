@@ -263,6 +263,18 @@ func intakeDLQMove(ctx context.Context, e env, name, dlq, to string, includeRefu
 	// so it cannot be counted: it might be a refused record the task would move back.
 	if !includeRefused {
 		n, err := intakedlq.InFlight(ctx, c, dlq)
+		// A list (this command's own, or an interrupted one) hides what it reads for up to
+		// peekVisibility: wait that long for them to be visible again before giving up.
+		for deadline := time.Now().Add(peekVisibility + 5*time.Second); err == nil && n > 0 && time.Now().Before(deadline); {
+			fmt.Fprintf(e.stderr, "%s: waiting for %d messages in flight to be visible again\n", name, n)
+			select {
+			case <-ctx.Done():
+				fmt.Fprintf(e.stderr, "%s: interrupted: nothing moved\n", name)
+				return exitInterrupted
+			case <-time.After(2 * time.Second):
+			}
+			n, err = intakedlq.InFlight(ctx, c, dlq)
+		}
 		if err != nil {
 			return awsFailed(ctx, e, name, err)
 		}

@@ -300,19 +300,7 @@ func TestIntegrityS3PayloadForeignRecordsAreRefused(t *testing.T) {
 		}), hydrate.RefusedDuplicate},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			msg, err := failure.Parse([]byte(tc.object))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sink := &countingSink{}
-			_, err = h.svc.Hydrator.Hydrate(context.Background(), msg, sink)
-			var refused *hydrate.RefusedError
-			if !errors.As(err, &refused) || refused.Reason != tc.reason {
-				t.Fatalf("err = %v, want a refusal %s", err, tc.reason)
-			}
-			if sink.n != 0 {
-				t.Fatalf("%d events emitted from a refused failure record", sink.n)
-			}
+			wantRefused(t, h, tc.object, tc.reason)
 			if resp := h.invoke(tc.object); len(resp.BatchItemFailures) != 1 {
 				t.Fatalf("a refused failure record must fail its message, got %+v", resp.BatchItemFailures)
 			}
@@ -363,21 +351,7 @@ func TestAttackS3PayloadThatIsNotTheStream(t *testing.T) {
 			return true
 		})},
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			msg, err := failure.Parse([]byte(tc.object))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sink := &countingSink{}
-			_, err = h.svc.Hydrator.Hydrate(context.Background(), msg, sink)
-			var refused *hydrate.RefusedError
-			if !errors.As(err, &refused) || refused.Reason != hydrate.RefusedNotTheStream {
-				t.Fatalf("err = %v, want a refusal %s", err, hydrate.RefusedNotTheStream)
-			}
-			if sink.n != 0 {
-				t.Fatalf("%d events emitted from a payload that is not the stream", sink.n)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { wantRefused(t, h, tc.object, hydrate.RefusedNotTheStream) })
 	}
 	if evs := failuretest.ForStream(h.drain(), b.StreamARN); len(evs) != 0 {
 		t.Fatalf("%d events of refused payloads reached the bus", len(evs))
@@ -408,6 +382,25 @@ func TestAttackS3PayloadThatIsNotTheStream(t *testing.T) {
 	got := hydrated(t, failuretest.ForStream(deleted.drain(), b.StreamARN))
 	if len(got) != 3 || string(got[2].Kinesis.Data) != string(data[2]) {
 		t.Fatalf("%d records hydrated from the payload of a deleted stream, want its 3", len(got))
+	}
+}
+
+// wantRefused hydrates the failure record object and wants it refused for reason, with
+// nothing emitted.
+func wantRefused(t *testing.T, h *harness, object, reason string) {
+	t.Helper()
+	msg, err := failure.Parse([]byte(object))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sink := &countingSink{}
+	_, err = h.svc.Hydrator.Hydrate(context.Background(), msg, sink)
+	var refused *hydrate.RefusedError
+	if !errors.As(err, &refused) || refused.Reason != reason {
+		t.Fatalf("err = %v, want a refusal %s", err, reason)
+	}
+	if sink.n != 0 {
+		t.Fatalf("%d events emitted from a refused failure record", sink.n)
 	}
 }
 

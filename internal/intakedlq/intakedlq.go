@@ -19,6 +19,7 @@ import (
 	sqstypes "github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/aws/smithy-go"
 
+	"github.com/hydrant-dev/hydrant/internal/backoff"
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/intake"
 )
@@ -181,8 +182,17 @@ func receiveAll(queueURL string, n int, visibility time.Duration) *sqs.ReceiveMe
 func release(ctx context.Context, c API, queueURL string, msgs []sqstypes.Message) {
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
+	wait := backoff.Exponential{Base: 100 * time.Millisecond, Max: time.Second}
 	for _, m := range msgs {
-		_, _ = c.ChangeMessageVisibility(rctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
+		// Tried again on any error: a message not released stays hidden for the listing's
+		// visibility timeout, and a move started meanwhile could not see it.
+		for attempt := 1; attempt <= 4; attempt++ {
+			_, err := c.ChangeMessageVisibility(rctx, &sqs.ChangeMessageVisibilityInput{QueueUrl: aws.String(queueURL), ReceiptHandle: m.ReceiptHandle})
+			if err == nil || rctx.Err() != nil {
+				break
+			}
+			time.Sleep(wait.Delay(attempt))
+		}
 	}
 }
 
