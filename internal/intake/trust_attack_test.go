@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -79,10 +80,19 @@ func (h *attackHarness) refused(resp events.SQSEventResponse, body, reason strin
 	if len(resp.BatchItemFailures) != 0 {
 		h.t.Errorf("a refused record was failed back to SQS (%v) instead of moved to the intake DLQ", resp.BatchItemFailures)
 	}
-	out, err := h.ep.SQSClient().ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.dlqURL), MaxNumberOfMessages: 10,
-		MessageAttributeNames: []string{"All"}})
-	if err != nil {
-		h.t.Fatal(err)
+	// A receive may come back empty although the message is there (SQS's receives sample its
+	// servers; goaws under load too): receive with a wait, until one brings it or 10 s pass.
+	var out *sqs.ReceiveMessageOutput
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		var err error
+		out, err = h.ep.SQSClient().ReceiveMessage(context.Background(), &sqs.ReceiveMessageInput{QueueUrl: aws.String(h.dlqURL), MaxNumberOfMessages: 10,
+			MessageAttributeNames: []string{"All"}, WaitTimeSeconds: 1})
+		if err != nil {
+			h.t.Fatal(err)
+		}
+		if len(out.Messages) > 0 || time.Now().After(deadline) {
+			break
+		}
 	}
 	if len(out.Messages) != 1 {
 		h.t.Fatalf("intake DLQ holds %d messages, want the refused one", len(out.Messages))
