@@ -47,21 +47,12 @@ type payload struct {
 	records []streams.Record    // converted (KPL aggregates de-aggregated), in payload order
 	seqs    map[string]struct{} // the stream records' sequence numbers, as the payload writes them
 	count   int                 // stream records (a KPL aggregate counts once, as batchSize does)
-	first   *big.Int            // lowest sequence number; nil when the payload is empty
-	last    *big.Int            // highest
 }
 
 // has reports whether the payload holds the stream record seq.
 func (p *payload) has(seq string) bool {
 	_, ok := p.seqs[seq]
 	return ok
-}
-
-// covers reports whether the payload is the whole batch: batchSize records, the first at the
-// range's start and the last at its end. Every record was already checked to lie in the range
-// and to appear once, so nothing of the batch can be missing then.
-func (p *payload) covers(start, end *big.Int, batchSize int) bool {
-	return p.first != nil && p.count >= batchSize && p.first.Cmp(start) == 0 && p.last.Cmp(end) == 0
 }
 
 // readPayload checks every record of rec's payload against the batch it names and converts
@@ -88,12 +79,6 @@ func readPayload(rec *failure.Record, streamARN string, start, end *big.Int) (*p
 		}
 		p.seqs[seq] = struct{}{}
 		p.count++
-		if p.first == nil || n.Cmp(p.first) < 0 {
-			p.first = n
-		}
-		if p.last == nil || n.Cmp(p.last) > 0 {
-			p.last = n
-		}
 		if p.count > batch.BatchSize {
 			return &RefusedError{Reason: RefusedOverCount, Detail: fmt.Sprintf("the payload holds more than the batch's %d records", batch.BatchSize)}
 		}
