@@ -5,8 +5,6 @@ package intake_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -264,18 +262,8 @@ func TestAttackS3ObjectClaimingAnotherStream(t *testing.T) {
 // cloud's Lambda API serving these event source mappings.
 func serveMappings(t *testing.T, ms ...lambdaapi.Mapping) {
 	t.Helper()
-	srv := httptest.NewServer(lambdaapi.New(mappingList(ms), nil))
-	t.Cleanup(srv.Close)
-	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", srv.URL)
+	t.Setenv("AWS_ENDPOINT_URL_LAMBDA", failuretest.ServeMappings(t, ms...))
 }
-
-type mappingList []lambdaapi.Mapping
-
-func (mappingList) Invoke(context.Context, string, []byte) ([]byte, error) {
-	return nil, errors.New("no functions here")
-}
-func (mappingList) Exists(string) (string, bool)                             { return "", false }
-func (m mappingList) EventSourceMappings(string, string) []lambdaapi.Mapping { return m }
 
 func onFailureTo(bucket string) *lambdaapi.DestinationConfig {
 	return &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: "arn:aws:s3:::" + bucket}}

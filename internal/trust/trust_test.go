@@ -17,6 +17,7 @@ import (
 	"github.com/hydrant-dev/hydrant/internal/failure"
 	"github.com/hydrant-dev/hydrant/internal/hydrate"
 	"github.com/hydrant-dev/hydrant/internal/localcloud/lambdaapi"
+	"github.com/hydrant-dev/hydrant/internal/testkit/failuretest"
 	"github.com/hydrant-dev/hydrant/internal/trust"
 )
 
@@ -90,14 +91,6 @@ const (
 	mappingOfC = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
 )
 
-type mappings []lambdaapi.Mapping
-
-func (m mappings) Invoke(context.Context, string, []byte) ([]byte, error) {
-	return nil, errors.New("not a function")
-}
-func (m mappings) Exists(string) (string, bool)                                    { return "", false }
-func (m mappings) EventSourceMappings(function, source string) []lambdaapi.Mapping { return m }
-
 // lambdaEndpoint is the local cloud's Lambda API (package lambdaapi, whose answers are
 // checked against AWS's recorded ones) serving two mappings, and the SDK's client for it.
 func lambdaEndpoint(t *testing.T) *lambda.Client {
@@ -105,12 +98,10 @@ func lambdaEndpoint(t *testing.T) *lambda.Client {
 	onFailure := func(dest string) *lambdaapi.DestinationConfig {
 		return &lambdaapi.DestinationConfig{OnFailure: &lambdaapi.OnFailure{Destination: dest}}
 	}
-	srv := httptest.NewServer(lambdaapi.New(mappings{
-		{UUID: mappingA, EventSourceArn: streamA, DestinationConfig: onFailure("arn:aws:s3:::f")},
-		{UUID: mappingOfC, EventSourceArn: "arn:aws:kinesis:us-east-1:123456789012:stream/c", DestinationConfig: onFailure("arn:aws:s3:::f")},
-	}, nil))
-	t.Cleanup(srv.Close)
-	return lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(srv.URL), RetryMaxAttempts: 1,
+	url := failuretest.ServeMappings(t,
+		lambdaapi.Mapping{UUID: mappingA, EventSourceArn: streamA, DestinationConfig: onFailure("arn:aws:s3:::f")},
+		lambdaapi.Mapping{UUID: mappingOfC, EventSourceArn: "arn:aws:kinesis:us-east-1:123456789012:stream/c", DestinationConfig: onFailure("arn:aws:s3:::f")})
+	return lambda.New(lambda.Options{Region: "us-east-1", BaseEndpoint: aws.String(url), RetryMaxAttempts: 1,
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 }
 
